@@ -1,0 +1,1 @@
+"""HTTP API (Litestar): routes under ``/v1``, problem details, auth, health and metrics."""

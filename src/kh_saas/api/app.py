@@ -1,0 +1,95 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.app import AppConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from kh_saas import __version__
+from kh_saas.api.auth import authorize
+from kh_saas.api.context import RequestContextMiddleware
+from kh_saas.api.health import healthz, problem_type, readyz
+from kh_saas.api.metrics import (
+    MetricsController,
+    prometheus,
+    register_collector,
+    unregister_collector,
+)
+from kh_saas.api.platform_routes import ApiKeyController, TenantController
+from kh_saas.api.problems import EXCEPTION_HANDLERS
+from kh_saas.api.tenant_routes import TenantProfileController
+from kh_saas.service import Service
+from kh_saas.settings import Settings
+
+
+def create_app(settings: Settings | None = None, service: Service | None = None) -> Litestar:
+    """Build the HTTP app; the service starts and stops with it unless one is passed in."""
+    settings = settings or Settings.from_env()
+    owned = service is None
+    svc = service or Service(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        if owned:
+            await svc.start()
+        collector = register_collector(svc)
+        try:
+            yield
+        finally:
+            unregister_collector(collector)
+            if owned:
+                await svc.stop()
+
+    def on_app_init(config: AppConfig) -> AppConfig:
+        config.state["service"] = svc
+        return config
+
+    openapi = OpenAPIConfig(
+        title="kh-saas",
+        version=__version__,
+        description=(
+            "Multi-tenant backend for Vietnam's learning-society emulation movement "
+            "(Khuyến học). Errors are RFC 9457 problem details."
+        ),
+        path="/schema",
+        render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        components=Components(
+            security_schemes={
+                "ApiKey": SecurityScheme(
+                    type="http", scheme="bearer", description="An API key issued by kh-saas."
+                )
+            }
+        ),
+        security=[{"ApiKey": []}],
+    )
+    route_handlers: list[Any] = [
+        healthz,
+        readyz,
+        problem_type,
+        MetricsController,
+        TenantController,
+        ApiKeyController,
+        TenantProfileController,
+    ]
+    return Litestar(
+        route_handlers=route_handlers,
+        lifespan=[lifespan],
+        on_app_init=[on_app_init],
+        guards=[authorize],
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[RequestContextMiddleware, prometheus.middleware],
+        openapi_config=openapi,
+        request_max_body_size=settings.max_body_bytes,
+        debug=False,
+        logging_config=None,
+    )
+
+
+__all__ = ["create_app"]

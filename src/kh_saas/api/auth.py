@@ -1,0 +1,88 @@
+"""Authentication and authorisation of every request.
+
+Order of checks on a tenant route (``{slug}`` in the path): no or unknown key → 401; a key
+of another tenant, or a tenant that does not exist → 404 (the two are indistinguishable);
+a role the route does not allow → 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+import structlog
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+
+from kh_saas.service import Service
+from kh_saas.tenants.catalog import Tenant
+from kh_saas.tenants.keys import ApiKey
+from kh_saas.tenants.roles import Role
+
+
+def roles(*allowed: Role) -> dict[str, Any]:
+    """Route ``opt`` declaring which roles may call it."""
+    return {"roles": frozenset(allowed)}
+
+
+def public() -> dict[str, Any]:
+    return {"public": True}
+
+
+def _secret(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    header = connection.headers.get("authorization")
+    if header and header[:7].lower() == "bearer ":
+        return header[7:].strip() or None
+    return connection.headers.get("x-api-key") or None
+
+
+async def authorize(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
+    """Guard applied to every route; routes opt in to being public."""
+    opt = handler.opt
+    if opt.get("public"):
+        return
+    path = connection.scope.get("path", "")
+    allowed: Collection[Role] | None = opt.get("roles")
+    if allowed is None:
+        if not path.startswith("/v1/"):
+            return  # framework routes: OpenAPI documents, metrics
+        allowed = {Role.PLATFORM_ADMIN}  # a /v1 route without roles is admin-only
+    service: Service = connection.app.state.service
+    secret = _secret(connection)
+    key = await service.keys.verify(secret) if secret else None
+    if key is None:
+        raise NotAuthorizedException(
+            "Missing or invalid API key: send `Authorization: Bearer <key>`."
+        )
+    connection.state.principal = key
+    structlog.contextvars.bind_contextvars(actor=str(key.id), role=key.role.value)
+    slug = connection.path_params.get("slug")
+    if slug is not None:
+        tenant = await service.catalog.get(slug)
+        visible = tenant is not None and tenant.status == "active"
+        if not visible or not _may_see(key, slug):
+            raise NotFoundException(f"No tenant {slug!r}.")
+        connection.state.tenant = tenant
+    if key.role not in allowed:
+        raise PermissionDeniedException(
+            f"Role {key.role.value!r} may not use this route; allowed: "
+            + ", ".join(sorted(r.value for r in allowed))
+            + "."
+        )
+
+
+def _may_see(key: ApiKey, slug: str) -> bool:
+    return key.role is Role.PLATFORM_ADMIN or key.tenant_slug == slug
+
+
+def current_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> ApiKey:
+    key: ApiKey = connection.state.principal
+    return key
+
+
+def current_tenant(connection: ASGIConnection[Any, Any, Any, Any]) -> Tenant:
+    tenant: Tenant = connection.state.tenant
+    return tenant

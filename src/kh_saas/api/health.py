@@ -1,0 +1,52 @@
+"""Liveness, readiness and the problem-type pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, get
+
+from kh_saas.api.auth import public
+from kh_saas.api.problems import PROBLEM_TYPES, ProblemError
+from kh_saas.service import Service
+
+
+class Health(msgspec.Struct):
+    status: str
+    checks: dict[str, str] = msgspec.field(default_factory=dict)
+
+
+@get("/healthz", opt=public(), tags=["operations"], summary="The process is up")
+async def healthz() -> Health:
+    return Health(status="ok")
+
+
+@get(
+    "/readyz",
+    opt=public(),
+    tags=["operations"],
+    summary="Database reachable and every schema migrated",
+)
+async def readyz(request: Request[Any, Any, Any]) -> Response[Health]:
+    service: Service = request.app.state.service
+    checks = await service.readiness()
+    ready = bool(checks) and all(v == "ok" for v in checks.values())
+    return Response(
+        Health(status="ready" if ready else "not_ready", checks=checks),
+        status_code=200 if ready else 503,
+    )
+
+
+class ProblemType(msgspec.Struct):
+    code: str
+    title: str
+    description: str
+
+
+@get("/problems/{code:str}", opt=public(), tags=["operations"], summary="A problem type")
+async def problem_type(code: str) -> ProblemType:
+    if code not in PROBLEM_TYPES:
+        raise ProblemError(404, "not_found", f"No problem type {code!r}.")
+    title, description = PROBLEM_TYPES[code]
+    return ProblemType(code=code, title=title, description=description)

@@ -1,0 +1,165 @@
+"""``kh-saas``: run the service and administer it.
+
+``serve`` runs the HTTP service. The administrative commands talk to a running service over
+HTTP with the platform-admin key (``--key``, ``KH_ADMIN_KEY`` or ``<data-dir>/admin.key``),
+so they work the same against a local or a remote deployment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from kh_saas.settings import Settings, SettingsError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        result: int = args.run(args)
+    except SettingsError as exc:
+        print(f"kh-saas: invalid configuration: {exc}", file=sys.stderr)
+        return 2
+    except CommandFailed as exc:
+        print(f"kh-saas: {exc}", file=sys.stderr)
+        return 1
+    return result
+
+
+class CommandFailed(Exception):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kh-saas", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command")
+
+    serve = sub.add_parser("serve", help="run the HTTP service")
+    serve.add_argument("--host", help="interface to bind (KH_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (KH_PORT, default 8000)")
+    serve.add_argument("--data-dir", type=Path, help="data directory (KH_DATA_DIR, ./.kh-data)")
+    serve.set_defaults(run=_serve)
+
+    tenants = sub.add_parser("tenants", help="create and list province tenants")
+    tsub = tenants.add_subparsers(dest="action", required=True)
+    create = tsub.add_parser("create", help="provision a province")
+    create.add_argument("--slug", required=True)
+    create.add_argument("--name", required=True)
+    create.add_argument("--province-code", required=True)
+    _client_args(create)
+    create.set_defaults(
+        run=lambda a: _call(
+            a,
+            "POST",
+            "/v1/tenants",
+            {"slug": a.slug, "name": a.name, "province_code": a.province_code},
+        )
+    )
+    lst = tsub.add_parser("list", help="list tenants")
+    _client_args(lst)
+    lst.set_defaults(run=lambda a: _call(a, "GET", "/v1/tenants"))
+
+    keys = sub.add_parser("keys", help="issue, list and revoke tenant API keys")
+    ksub = keys.add_subparsers(dest="action", required=True)
+    kcreate = ksub.add_parser("create", help="issue a key (the secret is printed once)")
+    kcreate.add_argument("--tenant", required=True)
+    kcreate.add_argument("--name", required=True)
+    kcreate.add_argument(
+        "--role",
+        required=True,
+        choices=["tenant_admin", "officer", "reviewer", "signer", "auditor", "integrator"],
+    )
+    _client_args(kcreate)
+    kcreate.set_defaults(
+        run=lambda a: _call(
+            a, "POST", f"/v1/tenants/{a.tenant}/api-keys", {"name": a.name, "role": a.role}
+        )
+    )
+    klist = ksub.add_parser("list", help="list a tenant's keys")
+    klist.add_argument("--tenant", required=True)
+    _client_args(klist)
+    klist.set_defaults(run=lambda a: _call(a, "GET", f"/v1/tenants/{a.tenant}/api-keys"))
+    krevoke = ksub.add_parser("revoke", help="revoke a key")
+    krevoke.add_argument("--tenant", required=True)
+    krevoke.add_argument("--id", required=True)
+    _client_args(krevoke)
+    krevoke.set_defaults(
+        run=lambda a: _call(a, "DELETE", f"/v1/tenants/{a.tenant}/api-keys/{a.id}")
+    )
+    return p
+
+
+def _client_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--url",
+        default=os.environ.get("KH_URL"),
+        help="service URL (KH_URL, default http://KH_HOST:KH_PORT)",
+    )
+    p.add_argument("--key", default=None, help="API key (default: KH_ADMIN_KEY or admin.key)")
+    p.add_argument("--data-dir", type=Path, help="where admin.key lives (KH_DATA_DIR)")
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn  # noqa: PLC0415 - only the server needs it
+
+    from kh_saas.api.app import create_app  # noqa: PLC0415
+    from kh_saas.logs import configure_logging  # noqa: PLC0415
+
+    settings = Settings.from_env(host=args.host, port=args.port, data_dir=args.data_dir)
+    configure_logging(settings.log_level, settings.log_format)
+    app = create_app(settings)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )
+    return 0
+
+
+def _admin_key(args: argparse.Namespace, settings: Settings) -> str:
+    if args.key:
+        return str(args.key)
+    if settings.admin_key:
+        return settings.admin_key
+    path = settings.data_dir / "admin.key"
+    if path.exists():
+        return path.read_text().strip()
+    raise CommandFailed(
+        f"no API key: pass --key, set KH_ADMIN_KEY, or start the service once to create {path}"
+    )
+
+
+def _call(args: argparse.Namespace, method: str, path: str, body: Any = None) -> int:
+    settings = Settings.from_env(data_dir=args.data_dir)
+    url = (args.url or f"http://{settings.host}:{settings.port}").rstrip("/")
+    headers = {"Authorization": f"Bearer {_admin_key(args, settings)}"}
+    try:
+        response = httpx.request(method, url + path, json=body, headers=headers, timeout=60)
+    except httpx.HTTPError as exc:
+        raise CommandFailed(f"cannot reach {url}: {exc} (is `kh-saas serve` running?)") from exc
+    if response.content:
+        try:
+            print(json.dumps(response.json(), ensure_ascii=False, indent=2))
+        except ValueError:
+            print(response.text)
+    if response.is_error:
+        print(f"kh-saas: {method} {path} → {response.status_code}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

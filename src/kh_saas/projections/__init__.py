@@ -1,0 +1,1 @@
+"""Read models built from each tenant's notification log (registers, awards, targets, audit)."""

@@ -1,0 +1,31 @@
+"""Reference data shipped with the service: Vietnam's administrative units (see its README)."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+
+@dataclass(frozen=True)
+class ProvinceRef:
+    """A province or centrally-governed city (tỉnh / thành phố) in force since 1 July 2025."""
+
+    code: str
+    name: str
+    short_name: str
+    type: str
+    slug: str
+
+
+def read_rows(filename: str) -> list[dict[str, str]]:
+    """Rows of one CSV of ``reference/admin_units`` (codes stay zero-padded strings)."""
+    text = resources.files(__package__).joinpath("admin_units", filename).read_text("utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
+@cache
+def provinces() -> dict[str, ProvinceRef]:
+    """The 34 current provinces by two-digit code."""
+    return {r["code"]: ProvinceRef(**r) for r in read_rows("provinces.csv")}

@@ -1,0 +1,184 @@
+"""The running platform: clusters, catalog, keys and tenant applications, started once."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from uuid import uuid4
+
+import anyio
+
+from kh_saas.logs import get_logger
+from kh_saas.settings import Settings
+from kh_saas.storage.clusters import DEFAULT_CLUSTER, Cluster, Clusters
+from kh_saas.storage.embedded import EmbeddedPostgres
+from kh_saas.storage.eventstore import EVENTS_TABLE
+from kh_saas.storage.migrations import current_version, migrate, quote_ident
+from kh_saas.tenants.application import TenantApplication, TenantApplications
+from kh_saas.tenants.catalog import PLATFORM_MIGRATIONS, PLATFORM_SCHEMA, Catalog, Tenant
+from kh_saas.tenants.keys import KeyRing, load_or_create_pepper, write_secret_file
+from kh_saas.tenants.provisioning import build_tenant_schema, migrate_tenant
+from kh_saas.tenants.roles import Role
+from kh_saas.tenants.schema import TENANT_MIGRATIONS
+
+log = get_logger(__name__)
+
+
+class Service:
+    """Everything one kh-saas process holds; built by :meth:`start`, released by :meth:`stop`."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.embedded: EmbeddedPostgres | None = None
+        self._clusters: Clusters | None = None
+        self._catalog: Catalog | None = None
+        self._keys: KeyRing | None = None
+        self.apps = TenantApplications()
+        self.admin_key_file: Path | None = None
+
+    @property
+    def clusters(self) -> Clusters:
+        if self._clusters is None:
+            raise RuntimeError("service not started")
+        return self._clusters
+
+    @property
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            raise RuntimeError("service not started")
+        return self._catalog
+
+    @property
+    def keys(self) -> KeyRing:
+        if self._keys is None:
+            raise RuntimeError("service not started")
+        return self._keys
+
+    async def start(self) -> None:
+        s = self.settings
+        s.data_dir.mkdir(parents=True, exist_ok=True)
+        url = s.database_url
+        if url is None:
+            self.embedded = EmbeddedPostgres(s.data_dir)
+            url = await anyio.to_thread.run_sync(self.embedded.start)
+        self._clusters = Clusters(
+            {
+                name: Cluster(
+                    name,
+                    cluster_url,
+                    read_pool_max=s.read_pool_max,
+                    write_pool_max=s.write_pool_max,
+                )
+                for name, cluster_url in s.cluster_urls(url).items()
+            }
+        )
+        await self._clusters.open()
+        pool = self.clusters.default.read
+        async with pool.acquire() as conn:
+            await migrate(conn, PLATFORM_SCHEMA, PLATFORM_MIGRATIONS)
+            await conn.executemany(
+                f"INSERT INTO {PLATFORM_SCHEMA}.clusters (name) VALUES ($1) ON CONFLICT DO NOTHING",
+                [(c.name,) for c in self.clusters],
+            )
+        self._catalog = Catalog(pool)
+        self._keys = KeyRing(pool, load_or_create_pepper(s.key_pepper, s.data_dir))
+        await self._bootstrap_admin_key()
+        await self._migrate_tenants()
+        log.info("service_started", tenants=len(await self.catalog.all()))
+
+    async def stop(self) -> None:
+        if self._clusters is not None:
+            await self._clusters.close()
+            self._clusters = None
+        if self.embedded is not None:
+            await anyio.to_thread.run_sync(self.embedded.stop)
+            self.embedded = None
+
+    async def _bootstrap_admin_key(self) -> None:
+        """Register ``KH_ADMIN_KEY``, or create the first admin key into ``admin.key``."""
+        path = self.settings.data_dir.resolve() / "admin.key"
+        async with self.clusters.default.read.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext('kh-admin-bootstrap'))")
+            if self.settings.admin_key:
+                await self.keys.register_bootstrap_admin(self.settings.admin_key, conn)
+                return
+            if await self.keys.has_platform_admin(conn):
+                if path.exists():
+                    self.admin_key_file = path
+                return
+            issued = await self.keys.issue(
+                name="bootstrap", role=Role.PLATFORM_ADMIN, tenant_id=None, conn=conn
+            )
+            write_secret_file(path, issued.secret)
+        self.admin_key_file = path
+        print(f"kh-saas: platform admin key written to {path}", file=sys.stderr)
+        log.info("admin_key_created", path=str(path))
+
+    async def _migrate_tenants(self) -> None:
+        for tenant in await self.catalog.all():
+            cluster = self.clusters[tenant.cluster]
+            if tenant.status == "provisioning":
+                await self._provision(tenant, actor="system:resume")
+            else:
+                await migrate_tenant(cluster, tenant)
+
+    def app_for(self, tenant: Tenant) -> TenantApplication:
+        cluster = self.clusters[tenant.cluster]
+        return self.apps.get(slug=tenant.slug, schema=tenant.schema_name, pool=cluster.write)
+
+    async def create_tenant(
+        self, *, slug: str, name: str, province_code: str, actor: str
+    ) -> Tenant:
+        """Provision a province; :class:`TenantExists` when its slug or code is taken."""
+        tenant = await self.catalog.reserve(
+            tenant_id=uuid4(),
+            slug=slug,
+            name=name,
+            province_code=province_code,
+            cluster=self.settings.placement,
+        )
+        return await self._provision(tenant, actor=actor)
+
+    async def _provision(self, tenant: Tenant, *, actor: str) -> Tenant:
+        cluster = self.clusters[tenant.cluster]
+        try:
+            async with cluster.read.acquire() as conn:
+                await build_tenant_schema(conn, tenant, self.app_for(tenant), actor)
+        except BaseException:
+            await self.catalog.forget(tenant.id)
+            raise
+        active = await self.catalog.activate(tenant.id)
+        log.info("tenant_provisioned", tenant=tenant.slug, cluster=tenant.cluster)
+        return active
+
+    async def event_count(self, tenant: Tenant) -> int:
+        pool = self.clusters[tenant.cluster].read
+        table = f"{quote_ident(tenant.schema_name)}.{EVENTS_TABLE}"
+        count: int = await pool.fetchval(f"SELECT count(*) FROM {table}")
+        return count
+
+    async def readiness(self) -> dict[str, str]:
+        """Per-check status: every cluster reachable, catalog and tenant schemas migrated."""
+        checks: dict[str, str] = {}
+        want_platform = PLATFORM_MIGRATIONS[-1].version
+        want_tenant = TENANT_MIGRATIONS[-1].version
+        for cluster in self.clusters:
+            try:
+                with anyio.fail_after(2):
+                    async with cluster.read.acquire() as conn:
+                        await conn.fetchval("SELECT 1")
+                checks[f"cluster:{cluster.name}"] = "ok"
+            except Exception as exc:
+                checks[f"cluster:{cluster.name}"] = f"unreachable: {type(exc).__name__}"
+        if checks.get(f"cluster:{DEFAULT_CLUSTER}") != "ok":
+            return checks
+        async with self.clusters.default.read.acquire() as conn:
+            version = await current_version(conn, PLATFORM_SCHEMA)
+            checks["catalog"] = "ok" if version == want_platform else f"at version {version}"
+            behind: list[str] = []
+            for tenant in await self.catalog.all(status="active"):
+                async with self.clusters[tenant.cluster].read.acquire() as tconn:
+                    if await current_version(tconn, tenant.schema_name) != want_tenant:
+                        behind.append(tenant.slug)
+            checks["tenant_schemas"] = "ok" if not behind else "behind: " + ", ".join(behind)
+        return checks

@@ -1,0 +1,91 @@
+"""Service settings, parsed once from ``KH_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Literal
+
+import msgspec
+
+LogFormat = Literal["auto", "json", "console"]
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Typed configuration of one kh-saas process.
+
+    Every field maps to ``KH_<FIELD NAME IN UPPER CASE>``; the CLI may override a few.
+    """
+
+    #: PostgreSQL URL of the default cluster; unset means "start the embedded server".
+    database_url: str | None = None
+    #: Where the embedded PostgreSQL, the admin key and the key pepper live.
+    data_dir: Path = Path(".kh-data")
+    host: str = "127.0.0.1"
+    port: Annotated[int, msgspec.Meta(ge=0, le=65535)] = 8000
+    #: Platform-admin key to register at start (instead of generating one).
+    admin_key: str | None = None
+    #: Server secret for HMAC-hashing API keys; generated into the data dir when unset.
+    key_pepper: str | None = None
+    #: Write side: one psycopg pool per cluster, shared by every tenant on it.
+    write_pool_max: Annotated[int, msgspec.Meta(ge=1, le=64)] = 8
+    #: Read side: one asyncpg pool per cluster, shared by every tenant on it.
+    read_pool_max: Annotated[int, msgspec.Meta(ge=1, le=64)] = 8
+    #: More clusters, ``name=postgresql://…`` separated by ``;`` (the default one is above).
+    clusters: str | None = None
+    #: Cluster on which new tenants are placed.
+    placement: str = "default"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: LogFormat = "auto"
+    #: Largest accepted request body, in bytes (uploads may set their own).
+    max_body_bytes: Annotated[int, msgspec.Meta(ge=1024)] = 2 * 1024 * 1024
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url is None
+
+    def cluster_urls(self, default_url: str) -> dict[str, str]:
+        """Every cluster by name; ``default`` holds the platform catalog."""
+        urls = {"default": default_url}
+        for item in filter(None, (part.strip() for part in (self.clusters or "").split(";"))):
+            name, sep, url = item.partition("=")
+            if not sep or not name.strip() or not url.strip():
+                raise SettingsError(f"KH_CLUSTERS: expected name=url, got {item!r}")
+            urls[name.strip()] = url.strip()
+        if self.placement not in urls:
+            raise SettingsError(f"KH_PLACEMENT: unknown cluster {self.placement!r}")
+        return urls
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Read ``KH_*`` variables; ``overrides`` (from CLI flags) win when not ``None``."""
+        env = os.environ if environ is None else environ
+        raw: dict[str, object] = {}
+        for field in msgspec.structs.fields(cls):
+            value = env.get(f"KH_{field.name.upper()}")
+            if value is not None and value != "":
+                raw[field.name] = value
+        raw.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return msgspec.convert(raw, cls, strict=False, dec_hook=_decode_path)
+        except msgspec.ValidationError as exc:
+            raise SettingsError(_env_name(str(exc))) from exc
+
+
+class SettingsError(ValueError):
+    """A ``KH_*`` variable holds a value the service cannot use."""
+
+
+def _decode_path(type_: type, obj: object) -> object:
+    if type_ is Path and isinstance(obj, str | Path):
+        return Path(obj)
+    raise NotImplementedError
+
+
+def _env_name(message: str) -> str:
+    # "Expected `int` - at `$.port`" -> name the variable a person would set.
+    if "at `$." in message:
+        field = message.rsplit("at `$.", 1)[1].rstrip("`")
+        return f"KH_{field.upper()}: {message.split(' - at ', maxsplit=1)[0]}"
+    return message

@@ -1,0 +1,1 @@
+"""PostgreSQL plumbing: the embedded server, shared pools per cluster, migrations, event store."""

@@ -1,0 +1,131 @@
+"""The tenants' event store: ``eventsourcing``'s PostgreSQL recorder on a pool shared by tenants.
+
+Stock ``eventsourcing`` 9.5.6 gives every Application its own psycopg pool (≈6 server
+connections each) and registers a composite type per schema on each connection, which breaks
+when schemas share a pool. Three small subclasses fix what a schema-per-tenant service needs
+(see ``docs/adr/0001-shared-pools.md``):
+
+* :class:`TenantDatastore` wraps the cluster's shared pool and never closes it;
+* :class:`TenantApplicationRecorder` inserts with ``unnest`` over plain arrays (no composite
+  type to register, so schemas cannot clash), without psycopg's pipeline mode (which hangs on
+  saves above ≈0.45 MB over a unix socket), and notifies on a schema-qualified channel;
+* :class:`TenantPersistence` is the infrastructure factory that ties them to one schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import (
+    BaseInfrastructureFactory,
+    InterfaceError,
+    OperationalError,
+    StoredEvent,
+)
+from eventsourcing.postgres import (
+    PostgresApplicationRecorder,
+    PostgresDatastore,
+    PostgresFactory,
+)
+from eventsourcing.utils import Environment, retry
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+from kh_saas.storage.pools import WritePool
+
+#: The eventsourcing application name; tables are ``<name>_events`` in each tenant schema.
+EVENTS_TABLE = "khuyenhoc_events"
+
+
+class TenantDatastore(PostgresDatastore):
+    """One tenant schema on the cluster's shared write pool (never owns the pool)."""
+
+    def __init__(self, pool: WritePool, schema: str, lock_timeout: int = 10) -> None:
+        # Deliberately not calling super().__init__: it would build a pool of its own.
+        self.pool = pool
+        self.schema = schema
+        self.idle_in_transaction_session_timeout = 5.0
+        self.pre_ping = False
+        self.pool_open_timeout = None
+        self.single_row_tracking = True
+        self.lock_timeout = lock_timeout
+        self.originator_id_type = "uuid"
+        self.enable_db_functions = False
+        self.db_type_names = set()
+        self.psycopg_type_adapters = {}
+        self.psycopg_python_types = {}
+
+    def register_type_adapters(self) -> None:
+        """No composite types are used on the shared pool (see the recorder)."""
+
+    def close(self) -> None:
+        """The pool belongs to the cluster, which closes it at shutdown."""
+
+    def __del__(self) -> None:
+        pass
+
+
+class TenantApplicationRecorder(PostgresApplicationRecorder):
+    """Application recorder for one tenant schema on a shared pool."""
+
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str) -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        # The stock channel is the bare table name, shared by every schema.
+        self.channel_name = f"{datastore.schema}_{events_table_name}"[:63]
+        self._insert_arrays = SQL(
+            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[]) "
+            "RETURNING notification_id"
+        ).format(schema=Identifier(datastore.schema), table=Identifier(events_table_name))
+
+    def create_table(self) -> None:
+        """Tables come from versioned tenant migrations, never from the library at runtime."""
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            self._insert_events(curs, stored_events, **kwargs)
+            if not stored_events:
+                return []
+            self._insert_stored_events(curs, stored_events, **kwargs)
+            return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+
+    def _insert_stored_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any
+    ) -> None:
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        curs.execute(
+            self._insert_arrays,
+            (
+                [e.originator_id for e in stored_events],
+                [e.originator_version for e in stored_events],
+                [e.topic for e in stored_events],
+                [e.state for e in stored_events],
+            ),
+        )
+
+
+class TenantPersistence(PostgresFactory):
+    """Infrastructure factory binding an Application to one schema on a shared pool."""
+
+    def __init__(self, env: Environment, *, pool: WritePool, schema: str) -> None:
+        # Skip BasePostgresFactory.__init__: it reads POSTGRES_* and builds its own pool.
+        BaseInfrastructureFactory.__init__(self, env)
+        self.datastore = TenantDatastore(pool, schema)
+
+    def application_recorder(self) -> TenantApplicationRecorder:
+        recorder = TenantApplicationRecorder(
+            self.datastore, events_table_name=f"{self.env.name.lower()}_events"
+        )
+        return recorder
+
+    def env_create_table(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        """Nothing of ours to close: the pool is the cluster's."""

@@ -1,0 +1,1 @@
+"""Tenants: the catalog, provisioning, per-province applications, API keys and roles."""

@@ -1,0 +1,57 @@
+"""One ``eventsourcing`` Application per province, all sharing their cluster's write pool."""
+
+from __future__ import annotations
+
+import threading
+from typing import cast
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.utils import Environment, EnvType
+
+from kh_saas.storage.eventstore import EVENTS_TABLE, TenantPersistence
+from kh_saas.storage.pools import WritePool
+
+
+class TenantApplication(Application[UUID]):
+    """The province's event store: commands load and save its aggregates here."""
+
+    name = EVENTS_TABLE.removesuffix("_events")
+
+    def __init__(self, *, slug: str, schema: str, pool: WritePool) -> None:
+        self.slug = slug
+        self.schema = schema
+        self._pool = pool
+        super().__init__()
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        # Only our own settings: stray POSTGRES_* / PERSISTENCE_MODULE variables must not
+        # re-route a tenant's events.
+        return Environment(name, {"CREATE_TABLE": "no", **(env or {})})
+
+    def construct_factory(self, env: Environment) -> InfrastructureFactory:
+        factory = TenantPersistence(env, pool=self._pool, schema=self.schema)
+        return cast(InfrastructureFactory, factory)  # PostgresFactory is generic-invariant
+
+
+class TenantApplications:
+    """Lazily built, cached applications by tenant slug (cheap: no I/O when built)."""
+
+    def __init__(self) -> None:
+        self._apps: dict[str, TenantApplication] = {}
+        self._lock = threading.Lock()
+
+    def get(self, *, slug: str, schema: str, pool: WritePool) -> TenantApplication:
+        app = self._apps.get(slug)
+        if app is not None:
+            return app
+        with self._lock:
+            app = self._apps.get(slug)
+            if app is None:
+                app = TenantApplication(slug=slug, schema=schema, pool=pool)
+                self._apps[slug] = app
+            return app
+
+    def __len__(self) -> int:
+        return len(self._apps)

@@ -1,0 +1,158 @@
+"""The platform catalog (danh mục đơn vị thuê): provinces served, their placement, API keys."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+
+from kh_saas.storage.migrations import Migration
+
+PLATFORM_SCHEMA = "kh_platform"
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+SLUG_MAX = 40
+_SLUG_RE = re.compile(SLUG_PATTERN)
+
+PLATFORM_MIGRATIONS = (
+    Migration(
+        1,
+        "catalog",
+        """
+        CREATE TABLE {schema}.clusters (
+            name text PRIMARY KEY,
+            created_at timestamptz NOT NULL DEFAULT now()
+        );
+        INSERT INTO {schema}.clusters (name) VALUES ('default');
+        CREATE TABLE {schema}.tenants (
+            id uuid PRIMARY KEY,
+            slug text NOT NULL UNIQUE CHECK (slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'),
+            name text NOT NULL,
+            province_code text NOT NULL UNIQUE CHECK (province_code ~ '^[0-9]{{2}}$'),
+            schema_name text NOT NULL UNIQUE,
+            cluster text NOT NULL REFERENCES {schema}.clusters (name),
+            status text NOT NULL CHECK (status IN ('provisioning', 'active')),
+            created_at timestamptz NOT NULL DEFAULT now()
+        );
+        CREATE TABLE {schema}.api_keys (
+            id uuid PRIMARY KEY,
+            tenant_id uuid REFERENCES {schema}.tenants (id) ON DELETE CASCADE,
+            name text NOT NULL,
+            role text NOT NULL,
+            key_hash bytea NOT NULL UNIQUE,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            revoked_at timestamptz,
+            CHECK ((role = 'platform_admin') = (tenant_id IS NULL))
+        );
+        CREATE INDEX api_keys_tenant_idx ON {schema}.api_keys (tenant_id);
+        CREATE TABLE {schema}.idempotency_keys (
+            scope text NOT NULL,
+            key text NOT NULL,
+            request_hash bytea NOT NULL,
+            status integer NOT NULL,
+            body bytea NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (scope, key)
+        );
+        """,
+    ),
+)
+
+
+def valid_slug(slug: str) -> bool:
+    return len(slug) <= SLUG_MAX and _SLUG_RE.fullmatch(slug) is not None
+
+
+def schema_for(slug: str) -> str:
+    """Tenant schema name; slugs have no underscore, so ``-`` → ``_`` cannot collide."""
+    return "t_" + slug.replace("-", "_")
+
+
+@dataclass(frozen=True)
+class Tenant:
+    """A province served by the platform and where its data lives."""
+
+    id: UUID
+    slug: str
+    name: str
+    province_code: str
+    schema_name: str
+    cluster: str
+    status: str
+    created_at: datetime
+
+
+class TenantExists(Exception):
+    """Another tenant already has this slug or province code."""
+
+    def __init__(self, field: str, value: str) -> None:
+        super().__init__(f"a tenant with {field} {value!r} already exists")
+        self.field = field
+        self.value = value
+
+
+_COLUMNS = "id, slug, name, province_code, schema_name, cluster, status, created_at"
+
+
+class Catalog:
+    """Reads and writes the ``kh_platform.tenants`` table."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def reserve(
+        self, *, tenant_id: UUID, slug: str, name: str, province_code: str, cluster: str
+    ) -> Tenant:
+        """Claim slug and province code (status ``provisioning``); raise :class:`TenantExists`."""
+        try:
+            row = await self._pool.fetchrow(
+                f"""INSERT INTO {PLATFORM_SCHEMA}.tenants
+                    (id, slug, name, province_code, schema_name, cluster, status)
+                    VALUES ($1, $2, $3, $4, $5, $6, 'provisioning')
+                    RETURNING {_COLUMNS}""",
+                tenant_id,
+                slug,
+                name,
+                province_code,
+                schema_for(slug),
+                cluster,
+            )
+        except asyncpg.UniqueViolationError as exc:
+            field = "province_code" if "province_code" in (exc.constraint_name or "") else "slug"
+            raise TenantExists(field, province_code if field == "province_code" else slug) from exc
+        assert row is not None
+        return Tenant(**row)
+
+    async def activate(self, tenant_id: UUID) -> Tenant:
+        row = await self._pool.fetchrow(
+            f"UPDATE {PLATFORM_SCHEMA}.tenants SET status = 'active' WHERE id = $1"
+            f" RETURNING {_COLUMNS}",
+            tenant_id,
+        )
+        assert row is not None
+        return Tenant(**row)
+
+    async def forget(self, tenant_id: UUID) -> None:
+        """Drop a reservation whose provisioning failed."""
+        await self._pool.execute(
+            f"DELETE FROM {PLATFORM_SCHEMA}.tenants WHERE id = $1 AND status = 'provisioning'",
+            tenant_id,
+        )
+
+    async def get(self, slug: str) -> Tenant | None:
+        row = await self._pool.fetchrow(
+            f"SELECT {_COLUMNS} FROM {PLATFORM_SCHEMA}.tenants WHERE slug = $1",
+            slug,
+        )
+        return None if row is None else Tenant(**row)
+
+    async def all(self, status: str | None = None) -> list[Tenant]:
+        rows = await self._pool.fetch(
+            f"SELECT {_COLUMNS} FROM {PLATFORM_SCHEMA}.tenants"
+            " WHERE $1::text IS NULL OR status = $1 ORDER BY created_at, slug",
+            status,
+        )
+        return [Tenant(**r) for r in rows]

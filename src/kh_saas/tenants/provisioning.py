@@ -1,0 +1,46 @@
+"""Provisioning a province: reserve it in the catalog, build its schema, record the event.
+
+Reservation and schema live on possibly different clusters, so provisioning is two steps:
+the catalog row is claimed first (unique slug and province code decide races: one 201, one
+409), then the tenant's schema, migrations and ``Province.Provisioned`` event are written in
+one transaction on the tenant's cluster. A failure drops the reservation; a crash between the
+steps leaves a ``provisioning`` row that the next start completes (every step is idempotent).
+"""
+
+from __future__ import annotations
+
+import asyncpg
+
+from kh_saas.domain.province import Province
+from kh_saas.logs import get_logger
+from kh_saas.storage.clusters import Cluster
+from kh_saas.storage.eventstore import EVENTS_TABLE
+from kh_saas.storage.migrations import migrate, quote_ident
+from kh_saas.tenants.application import TenantApplication
+from kh_saas.tenants.catalog import Tenant
+from kh_saas.tenants.schema import TENANT_MIGRATIONS
+
+log = get_logger(__name__)
+
+
+async def build_tenant_schema(
+    conn: asyncpg.Connection, tenant: Tenant, app: TenantApplication, actor: str
+) -> None:
+    """Create and migrate the schema and record the province's first event (idempotent)."""
+    async with conn.transaction():
+        await migrate(conn, tenant.schema_name, TENANT_MIGRATIONS)
+        province = Province(
+            province_code=tenant.province_code, name=tenant.name, slug=tenant.slug, actor=actor
+        )
+        stored = [app.mapper.to_stored_event(e) for e in province.collect_events()]
+        table = f"{quote_ident(tenant.schema_name)}.{EVENTS_TABLE}"
+        await conn.executemany(
+            f"INSERT INTO {table} (originator_id, originator_version, topic, state)"
+            " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            [(s.originator_id, s.originator_version, s.topic, s.state) for s in stored],
+        )
+
+
+async def migrate_tenant(cluster: Cluster, tenant: Tenant) -> list[int]:
+    async with cluster.read.acquire() as conn:
+        return await migrate(conn, tenant.schema_name, TENANT_MIGRATIONS)

@@ -1,0 +1,36 @@
+"""Versioned migrations of every tenant schema (the province's event store and read models).
+
+The event tables match what ``eventsourcing`` 9.5.6 would create, but are created here, in a
+versioned, lock-protected migration, instead of by the library at first use (its
+``CREATE TYPE`` / ``CREATE TABLE IF NOT EXISTS`` races when two processes start together).
+"""
+
+from __future__ import annotations
+
+from kh_saas.storage.eventstore import EVENTS_TABLE
+from kh_saas.storage.migrations import Migration
+
+TENANT_MIGRATIONS = (
+    Migration(
+        1,
+        "event_store",
+        f"""
+        CREATE TABLE {{schema}}.{EVENTS_TABLE} (
+            originator_id uuid NOT NULL,
+            originator_version bigint NOT NULL,
+            topic text,
+            state bytea,
+            notification_id bigserial,
+            PRIMARY KEY (originator_id, originator_version)
+        ) WITH (
+            autovacuum_enabled = true,
+            autovacuum_vacuum_threshold = 100000000,
+            autovacuum_vacuum_scale_factor = 0.5,
+            autovacuum_analyze_threshold = 1000,
+            autovacuum_analyze_scale_factor = 0.01
+        );
+        CREATE UNIQUE INDEX {EVENTS_TABLE}_notification_id_idx
+            ON {{schema}}.{EVENTS_TABLE} (notification_id ASC);
+        """,
+    ),
+)
