@@ -60,6 +60,8 @@ def configure_logging(level: str = "info", fmt: LogFormat = "auto") -> None:
     root.setLevel(level.upper())
     # uvicorn's own access log duplicates ours (which carries request id and tenant).
     logging.getLogger("uvicorn.access").disabled = True
+    # pgserver narrates every initdb/pg_ctl call at INFO.
+    logging.getLogger("pgserver").setLevel(max(root.level, logging.WARNING))
     for noisy in ("uvicorn.error", "uvicorn"):
         logging.getLogger(noisy).handlers[:] = []
         logging.getLogger(noisy).propagate = True
