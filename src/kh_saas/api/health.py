@@ -6,6 +6,7 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response, get
+from litestar.params import FromPath
 
 from kh_saas.api.auth import public
 from kh_saas.api.problems import PROBLEM_TYPES, ProblemError
@@ -45,7 +46,7 @@ class ProblemType(msgspec.Struct):
 
 
 @get("/problems/{code:str}", opt=public(), tags=["operations"], summary="A problem type")
-async def problem_type(code: str) -> ProblemType:
+async def problem_type(code: FromPath[str]) -> ProblemType:
     if code not in PROBLEM_TYPES:
         raise ProblemError(404, "not_found", f"No problem type {code!r}.")
     title, description = PROBLEM_TYPES[code]

@@ -9,7 +9,7 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post
-from litestar.params import Parameter
+from litestar.params import FromPath, HeaderParameter, JSONBody
 
 from kh_saas.api.auth import current_principal, current_tenant, roles
 from kh_saas.api.idempotency import once
@@ -32,8 +32,8 @@ Slug = Annotated[
 ]
 IdempotencyKey = Annotated[
     str | None,
-    Parameter(
-        header="Idempotency-Key",
+    HeaderParameter(
+        name="Idempotency-Key",
         required=False,
         description="Retrying with the same key returns the first result instead of a duplicate.",
     ),
@@ -144,7 +144,7 @@ class TenantController(Controller):
     async def create_tenant(
         self,
         request: Request[Any, Any, Any],
-        data: TenantIn,
+        data: JSONBody[TenantIn],
         idempotency_key: IdempotencyKey,
     ) -> Response[TenantOut]:
         service: Service = request.app.state.service
@@ -198,7 +198,7 @@ class TenantController(Controller):
         summary="Get one tenant's catalog entry",
         responses=problem_responses(401, 403, 404),
     )
-    async def get_tenant(self, request: Request[Any, Any, Any], slug: str) -> TenantOut:
+    async def get_tenant(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> TenantOut:
         return tenant_out(current_tenant(request))
 
 
@@ -216,8 +216,8 @@ class ApiKeyController(Controller):
     async def create_key(
         self,
         request: Request[Any, Any, Any],
-        slug: str,
-        data: ApiKeyIn,
+        slug: FromPath[str],
+        data: JSONBody[ApiKeyIn],
         idempotency_key: IdempotencyKey,
     ) -> Response[ApiKeyCreated]:
         service: Service = request.app.state.service
@@ -251,7 +251,7 @@ class ApiKeyController(Controller):
         summary="List the tenant's API keys (never their secrets)",
         responses=problem_responses(401, 403, 404),
     )
-    async def list_keys(self, request: Request[Any, Any, Any], slug: str) -> ApiKeyList:
+    async def list_keys(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> ApiKeyList:
         service: Service = request.app.state.service
         tenant = current_tenant(request)
         keys = await service.keys.list_for_tenant(tenant.id)
@@ -264,7 +264,9 @@ class ApiKeyController(Controller):
         responses=problem_responses(401, 403, 404),
         status_code=204,
     )
-    async def revoke_key(self, request: Request[Any, Any, Any], slug: str, key_id: UUID) -> None:
+    async def revoke_key(
+        self, request: Request[Any, Any, Any], slug: FromPath[str], key_id: FromPath[UUID]
+    ) -> None:
         service: Service = request.app.state.service
         tenant = current_tenant(request)
         if await service.keys.revoke(tenant.id, key_id) is None:

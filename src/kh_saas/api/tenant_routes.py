@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get
+from litestar.params import FromPath
 
 from kh_saas.api.auth import current_tenant, roles
 from kh_saas.api.problems import problem_responses
@@ -34,7 +35,7 @@ class TenantProfileController(Controller):
         summary="The tenant's profile",
         responses=problem_responses(401, 403, 404),
     )
-    async def profile(self, request: Request[Any, Any, Any], slug: str) -> TenantProfile:
+    async def profile(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> TenantProfile:
         service: Service = request.app.state.service
         tenant = current_tenant(request)
         return TenantProfile(
