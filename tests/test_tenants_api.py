@@ -52,7 +52,9 @@ async def test_duplicate_slug_and_province_code_conflict(client: httpx.AsyncClie
 
 
 async def test_unknown_province_code_is_rejected(client: httpx.AsyncClient) -> None:
-    r = await client.post("/v1/tenants", json={"slug": "nowhere", "name": "X", "province_code": "99"})
+    r = await client.post(
+        "/v1/tenants", json={"slug": "nowhere", "name": "X", "province_code": "99"}
+    )
     assert r.status_code == 422
     assert r.json()["code"] == "unknown_province"
     assert r.json()["field"] == "province_code"

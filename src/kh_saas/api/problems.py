@@ -13,6 +13,7 @@ import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
     HTTPException,
+    SerializationException,
     NotAuthorizedException,
     ValidationException,
 )
@@ -188,7 +189,8 @@ _CODES = {
 def _on_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
     status = exc.status_code
     detail = str(exc.detail)
-    if status == 400 and "JSON is malformed" in detail:
+    if status == 400 and isinstance(exc.__cause__, SerializationException):
+        detail = f"The request body is not valid JSON: {detail}."
         return problem_response(
             request, 400, "malformed_json", detail, errors=[FieldError("body", detail)]
         )
