@@ -1,0 +1,173 @@
+"""The real thing: ``kh-saas serve`` as a process, over real HTTP, stopped and started again.
+
+Without ``KH_TEST_DATABASE_URL`` the server starts its own embedded PostgreSQL in its data
+directory (the README's path); with it, the server uses a fresh database on that server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def server_env(request: pytest.FixtureRequest) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KH_")}
+    env["KH_LOG_FORMAT"] = "json"
+    if os.environ.get("KH_TEST_DATABASE_URL"):
+        env["KH_DATABASE_URL"] = request.getfixturevalue("database_url")
+    return env
+
+
+@contextmanager
+def running(data_dir: Path, env: dict[str, str], port: int) -> Iterator[str]:
+    log = (data_dir.parent / f"server-{port}.log").open("ab")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kh_saas",
+            "serve",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data_dir),
+        ],
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                raise AssertionError(f"server exited with {proc.returncode}: see {log.name}")
+            try:
+                if httpx.get(url + "/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError("server did not become ready")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kh_saas", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_restart_keeps_tenants_and_keys(tmp_path: Path, server_env: dict[str, str]) -> None:
+    data_dir = tmp_path / "kh-data"
+    port = free_port()
+    with running(data_dir, server_env, port) as url:
+        key_file = data_dir / "admin.key"
+        assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+        admin = {"Authorization": f"Bearer {key_file.read_text().strip()}"}
+        r = httpx.post(
+            url + "/v1/tenants",
+            json={"slug": "quang-tri", "name": "Quảng Trị", "province_code": "44"},
+            headers=admin,
+        )
+        assert r.status_code == 201, r.text
+        r = httpx.post(
+            url + "/v1/tenants/quang-tri/api-keys",
+            json={"name": "officer", "role": "officer"},
+            headers=admin,
+        )
+        officer = {"Authorization": f"Bearer {r.json()['secret']}"}
+        assert httpx.get(url + "/v1/t/quang-tri", headers=officer).status_code == 200
+        first_admin_key = key_file.read_text()
+
+    with running(data_dir, server_env, port) as url:
+        assert key_file.read_text() == first_admin_key
+        tenants = httpx.get(url + "/v1/tenants", headers=admin).json()["items"]
+        assert [t["slug"] for t in tenants] == ["quang-tri"]
+        profile = httpx.get(url + "/v1/t/quang-tri", headers=officer)
+        assert profile.status_code == 200
+        assert profile.json()["event_count"] == 1
+        assert httpx.get(url + "/v1/t/quang-tri").status_code == 401
+
+
+def test_cli_administers_a_running_service(tmp_path: Path, server_env: dict[str, str]) -> None:
+    data_dir = tmp_path / "kh-data"
+    port = free_port()
+    with running(data_dir, server_env, port) as url:
+        common = ["--url", url, "--data-dir", str(data_dir)]
+        made = cli(
+            "tenants", "create", "--slug", "hue", "--name", "Huế", "--province-code", "46",
+            *common, env=server_env,
+        )  # fmt: skip
+        assert made.returncode == 0, made.stderr
+        assert json.loads(made.stdout)["slug"] == "hue"
+        again = cli(
+            "tenants", "create", "--slug", "hue", "--name", "Huế", "--province-code", "46",
+            *common, env=server_env,
+        )  # fmt: skip
+        assert again.returncode == 1
+        assert json.loads(again.stdout)["code"] == "tenant_exists"
+        listed = cli("tenants", "list", *common, env=server_env)
+        assert [t["slug"] for t in json.loads(listed.stdout)["items"]] == ["hue"]
+        key = cli(
+            "keys", "create", "--tenant", "hue", "--name", "clerk", "--role", "officer",
+            *common, env=server_env,
+        )  # fmt: skip
+        issued = json.loads(key.stdout)
+        headers = {"Authorization": f"Bearer {issued['secret']}"}
+        assert httpx.get(url + "/v1/t/hue", headers=headers).status_code == 200
+        revoked = cli(
+            "keys", "revoke", "--tenant", "hue", "--id", issued["id"], *common, env=server_env
+        )
+        assert revoked.returncode == 0, revoked.stderr
+        assert httpx.get(url + "/v1/t/hue", headers=headers).status_code == 401
+
+
+def test_logs_are_json_lines_with_request_id(tmp_path: Path, server_env: dict[str, str]) -> None:
+    data_dir = tmp_path / "kh-data"
+    port = free_port()
+    with running(data_dir, server_env, port) as url:
+        httpx.get(url + "/v1/t/nowhere", headers={"X-Request-ID": "trace-me"})
+    lines = (tmp_path / f"server-{port}.log").read_text().splitlines()
+    records = [json.loads(line) for line in lines if line.startswith("{")]
+    access = [r for r in records if r.get("request_id") == "trace-me"]
+    assert access, lines[-5:]
+    assert access[-1]["event"] == "request"
+    assert access[-1]["status"] == 401
+    assert access[-1]["tenant"] == "nowhere"
