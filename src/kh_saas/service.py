@@ -16,7 +16,7 @@ from kh_saas.storage.eventstore import EVENTS_TABLE
 from kh_saas.storage.migrations import current_version, migrate, quote_ident
 from kh_saas.tenants.application import TenantApplication, TenantApplications
 from kh_saas.tenants.catalog import PLATFORM_MIGRATIONS, PLATFORM_SCHEMA, Catalog, Tenant
-from kh_saas.tenants.keys import KeyRing, load_or_create_pepper, write_secret_file
+from kh_saas.tenants.keys import KeyRing, load_pepper, write_secret_file
 from kh_saas.tenants.provisioning import build_tenant_schema, migrate_tenant
 from kh_saas.tenants.roles import Role
 from kh_saas.tenants.schema import TENANT_MIGRATIONS
@@ -80,8 +80,9 @@ class Service:
                 f"INSERT INTO {PLATFORM_SCHEMA}.clusters (name) VALUES ($1) ON CONFLICT DO NOTHING",
                 [(c.name,) for c in self.clusters],
             )
+            pepper = await load_pepper(conn, s.key_pepper)
         self._catalog = Catalog(pool)
-        self._keys = KeyRing(pool, load_or_create_pepper(s.key_pepper, s.data_dir))
+        self._keys = KeyRing(pool, pepper)
         await self._bootstrap_admin_key()
         await self._migrate_tenants()
         log.info("service_started", tenants=len(await self.catalog.all()))

@@ -26,7 +26,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     port: Annotated[int, msgspec.Meta(ge=0, le=65535)] = 8000
     #: Platform-admin key to register at start (instead of generating one).
     admin_key: str | None = None
-    #: Server secret for HMAC-hashing API keys; generated into the data dir when unset.
+    #: Server secret for HMAC-hashing API keys; generated once into the catalog when unset.
     key_pepper: str | None = None
     #: Write side: one psycopg pool per cluster, shared by every tenant on it.
     write_pool_max: Annotated[int, msgspec.Meta(ge=1, le=64)] = 8

@@ -35,6 +35,9 @@ async def migrate(
     q = quote_ident(schema)
     applied_now: list[int] = []
     async with conn.transaction():
+        # Server-wide timeouts (deploy/postgres) must not fail a migration half-way through
+        # or while it waits for another process's run of it.
+        await conn.execute("SET LOCAL lock_timeout = 0; SET LOCAL statement_timeout = 0")
         await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"kh-migrate:{schema}")
         await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {q}")
         await conn.execute(

@@ -59,6 +59,18 @@ PLATFORM_MIGRATIONS = (
         );
         """,
     ),
+    Migration(
+        2,
+        "platform_secrets",
+        # Server-side secrets every process of the platform must share (the API-key pepper).
+        """
+        CREATE TABLE {schema}.platform_secrets (
+            name text PRIMARY KEY,
+            value text NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now()
+        );
+        """,
+    ),
 )
 
 

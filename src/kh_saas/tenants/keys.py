@@ -29,14 +29,24 @@ def new_secret() -> str:
     return KEY_PREFIX + secrets.token_urlsafe(32)
 
 
-def load_or_create_pepper(configured: str | None, data_dir: Path) -> bytes:
-    """The HMAC pepper: ``KH_KEY_PEPPER`` or a 0600 file generated in the data directory."""
+async def load_pepper(conn: asyncpg.Connection, configured: str | None) -> bytes:
+    """The HMAC pepper: ``KH_KEY_PEPPER``, else one generated once and kept in the catalog.
+
+    Kept in the catalog (not a local file) so every process on the database agrees on it;
+    the keys it protects are 256-bit random, so a pepper readable with the hashes costs
+    nothing. Changing it later invalidates every issued key.
+    """
     if configured:
         return configured.encode()
-    path = data_dir / "key-pepper"
-    if not path.exists():
-        write_secret_file(path, secrets.token_hex(32))
-    return path.read_text().strip().encode()
+    await conn.execute(
+        f"INSERT INTO {PLATFORM_SCHEMA}.platform_secrets (name, value) VALUES ('key_pepper', $1)"
+        " ON CONFLICT (name) DO NOTHING",
+        secrets.token_hex(32),
+    )
+    value: str = await conn.fetchval(
+        f"SELECT value FROM {PLATFORM_SCHEMA}.platform_secrets WHERE name = 'key_pepper'"
+    )
+    return value.encode()
 
 
 def write_secret_file(path: Path, content: str) -> None:
