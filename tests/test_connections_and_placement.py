@@ -58,6 +58,7 @@ async def test_34_tenants_are_served_within_20_connections(
 
     await asyncio.gather(*(serve_one(provinces()[c].slug) for c in codes))
     held = await server_connections(database_url)
+    print(f"server connections with 34 tenants (reads and writes on each): {held}")
     assert held <= 20, f"{held} server connections for 34 tenants"
     assert held <= service.clusters.default.connection_bound
     assert len(service.apps) == 34
