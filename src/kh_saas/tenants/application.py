@@ -7,10 +7,11 @@ from typing import cast
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.persistence import InfrastructureFactory, Mapper
 from eventsourcing.utils import Environment, EnvType
 
 from kh_saas.storage.eventstore import EVENTS_TABLE, TenantPersistence
+from kh_saas.storage.mapper import JSONMapper
 from kh_saas.storage.pools import WritePool
 
 
@@ -29,6 +30,9 @@ class TenantApplication(Application[UUID]):
         # Only our own settings: stray POSTGRES_* / PERSISTENCE_MODULE variables must not
         # re-route a tenant's events.
         return Environment(name, {"CREATE_TABLE": "no", **(env or {})})
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return JSONMapper()
 
     def construct_factory(self, env: Environment) -> InfrastructureFactory:
         factory = TenantPersistence(env, pool=self._pool, schema=self.schema)
