@@ -1,0 +1,168 @@
+"""The rules table: every rule the domain enforces, with its source and how sure we are.
+
+``docs/rules.md`` is generated from this table (``python -m kh_saas.domain.rules``) and a test
+keeps the two in step. Confidence: ``verified`` (read in the legal text or an official portal),
+``probable`` (consistent secondary sources), ``configurable`` (varies by province: a default a
+tenant may change).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    statement: str
+    source: str
+    confidence: str
+
+
+_RULES = [
+    Rule(
+        "title_subject_kind",
+        "Each title goes to one kind of subject: Gia đình học tập → household, Dòng họ học tập → "
+        "clan, Cộng đồng học tập → community, Đơn vị học tập → unit, Công dân học tập → citizen.",
+        "QĐ 677/QĐ-TTg (2021); TT 24/2023/TT-BGDĐT; TT 25/2023/TT-BGDĐT; QĐ 448/QĐ-KHVN (2015)",
+        "verified",
+    ),
+    Rule(
+        "community_tier",
+        "A learning community is recognised at its own tier: a village/residential group at "
+        "village tier, a commune at commune tier, a (historical) district at district tier, a "
+        "province at province tier.",
+        "TT 25/2023/TT-BGDĐT Art. 1 (commune, district, province); QĐ 448/QĐ-KHVN (village)",
+        "verified",
+    ),
+    Rule(
+        "unit_tier",
+        "A learning unit is recognised at commune tier (commune-managed, association criteria), "
+        "district tier (historical) or province tier (TT 24/2023).",
+        "TT 24/2023/TT-BGDĐT Art. 1; QĐ 448/QĐ-KHVN (ĐVHT ở cơ sở)",
+        "verified",
+    ),
+    Rule(
+        "district_tier_ended",
+        "No district-tier recognition may be decided on or after 1 July 2025: the district tier "
+        "of local government ended then and commune chairmen took over most of its powers.",
+        "Law on Organisation of Local Government 2025 (two-tier government from 1/7/2025); "
+        "NĐ 142/2025/NĐ-CP",
+        "verified",
+    ),
+    Rule(
+        "levels_scheme",
+        "Communities (commune/district/province tier) and units (district/province tier) are "
+        "recognised at level 1 (mức độ 1) or level 2 (mức độ 2); other titles have no level.",
+        "TT 25/2023/TT-BGDĐT; TT 24/2023/TT-BGDĐT",
+        "verified",
+    ),
+    Rule(
+        "level_reached",
+        "A level is reached when every indicator of every criterion applicable at that level "
+        "passes (pass/fail indicators, no points).",
+        "TT 25/2023/TT-BGDĐT; TT 24/2023/TT-BGDĐT",
+        "probable",
+    ),
+    Rule(
+        "points_pass_mark",
+        "Under the association's criteria a subject qualifies when its total score reaches the "
+        "pass mark of the criteria set (100-point scale historically; scale, mark and validity "
+        "set by each province).",
+        "QĐ 448/QĐ-KHVN (2015), localised by provincial decisions (e.g. BR-VT QĐ 1014/QĐ-UBND)",
+        "configurable",
+    ),
+    Rule(
+        "level2_after_12_months",
+        "Level 2 may be requested only 12 months or more after the level-1 decision.",
+        "TT 25/2023/TT-BGDĐT; TT 24/2023/TT-BGDĐT",
+        "verified",
+    ),
+    Rule(
+        "preserved_three_years",
+        "A level recognition is preserved for 3 years after the year of recognition (to 31/12 of "
+        "that year + 3), then lapses unless renewed. Point-scheme titles are annual by default "
+        "(validity set per tenant).",
+        "TT 25/2023/TT-BGDĐT (bảo lưu 3 năm); TT 24/2023/TT-BGDĐT; QĐ 448/QĐ-KHVN",
+        "probable",
+    ),
+    Rule(
+        "assessment_period",
+        "Data cover 1/1–31/12 of the assessment year; level dossiers are filed and decided the "
+        "following year, so a level decision cannot be signed before 1/1 of year + 1.",
+        "TT 25/2023/TT-BGDĐT; TT 24/2023/TT-BGDĐT; dichvucong.gov.vn TTHC 1.005097",
+        "verified",
+    ),
+    Rule(
+        "one_title_per_year",
+        "A subject holds a given title at most once per assessment year (enforced by a "
+        "deterministic recognition id, so racing decisions cannot both succeed).",
+        "QĐ 448/QĐ-KHVN (annual bình xét); TT 24/25/2023 (one recognition per cycle)",
+        "verified",
+    ),
+    Rule(
+        "deciding_authority",
+        "The deciding office must be the one the tenant's authority matrix names for the title, "
+        "tier and level on the signing date.",
+        "TT 25/2023 (Trưởng phòng GDĐT huyện / Giám đốc Sở / Bộ trưởng); TT 24/2023 (Chủ tịch "
+        "UBND huyện / tỉnh); NĐ 142/2025/NĐ-CP (powers moved to communes)",
+        "configurable",
+    ),
+    Rule(
+        "nomination_approved",
+        "Each recipient must carry an approved nomination for the same subject, title, year, "
+        "tier and level, unless the authority matrix allows direct recognition.",
+        "TT 25/2023 and TT 24/2023 (dossier, review, then decision)",
+        "verified",
+    ),
+    Rule(
+        "approval_pass_rule",
+        "A nomination can be approved only when the reviewer's scores meet the criteria set's "
+        "pass rule for the requested level.",
+        "TT 25/2023; TT 24/2023; QĐ 448/QĐ-KHVN",
+        "verified",
+    ),
+    Rule(
+        "decision_number",
+        "A decision number has the shape <number>/<type>-<issuer>, e.g. 123/QĐ-UBND; numbers "
+        "are unique per issuing office and year.",
+        "NĐ 30/2020/NĐ-CP on administrative documents, Appendix I (số, ký hiệu)",
+        "verified",
+    ),
+    Rule(
+        "revocation_reason",
+        "A revocation names one reason: fraud in declared achievements, false or forged "
+        "documents, review or proposal contrary to law, or a later finding that the standard "
+        "was not met.",
+        "Law 06/2022/QH15 Art. 93.2 (a)–(d), applied to learning titles by analogy",
+        "probable",
+    ),
+    Rule(
+        "citizen_id",
+        "A citizen id (CCCD) has 12 digits; the first three are the province of birth "
+        "registration (001–096).",
+        "Luật Căn cước 2023; TT 59/2021/TT-BCA Art. 7",
+        "verified",
+    ),
+]
+
+RULES: dict[str, Rule] = {r.code: r for r in _RULES}
+
+
+def markdown() -> str:
+    """The rules table as Markdown (``docs/rules.md``)."""
+    lines = [
+        "# Rules table",
+        "",
+        "Generated from `src/kh_saas/domain/rules.py` (`python -m kh_saas.domain.rules`);"
+        " every rejection names its rule `code`.",
+        "",
+        "| code | rule | source | confidence |",
+        "| --- | --- | --- | --- |",
+    ]
+    lines += [f"| `{r.code}` | {r.statement} | {r.source} | {r.confidence} |" for r in _RULES]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown(), end="")
