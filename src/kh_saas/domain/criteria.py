@@ -23,7 +23,7 @@ class Indicator(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
 
     code: Code
     text: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
-    max_points: Annotated[Decimal, msgspec.Meta(gt=0)] | None = None
+    max_points: Decimal | None = None  # msgspec has no bounds on Decimal: see check_criteria
     #: Levels the indicator applies to (levels scheme): (1, 2), or (2,) for a level-2 threshold.
     levels: tuple[Annotated[int, msgspec.Meta(ge=1, le=2)], ...] = (1, 2)
 
@@ -41,7 +41,7 @@ class IndicatorScore(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
 
     indicator: Code
     passed: bool | None = None
-    points: Annotated[Decimal, msgspec.Meta(ge=0)] | None = None
+    points: Decimal | None = None  # bounds checked against the indicator (check_scores)
     note: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
 
 
@@ -108,9 +108,9 @@ def check_criteria(
             raise RuleViolation(
                 "points_pass_mark", "a point scale needs a pass mark", field="pass_mark"
             )
-        if any(i.max_points is None for c in criteria for i in c.indicators):
+        if any(i.max_points is None or i.max_points <= 0 for c in criteria for i in c.indicators):
             raise RuleViolation(
-                "points_pass_mark", "every indicator needs max_points", field="criteria"
+                "points_pass_mark", "every indicator needs max_points above 0", field="criteria"
             )
         total = sum(
             (i.max_points or Decimal(0) for c in criteria for i in c.indicators), Decimal(0)

@@ -233,10 +233,10 @@ def check_scores(scores: tuple[IndicatorScore, ...], criteria: CriteriaSet) -> N
         if criteria.scheme is Scheme.POINTS:
             if score.points is None or indicator.max_points is None:
                 raise RuleViolation("points_pass_mark", "give points", field=f"{field}.points")
-            if score.points > indicator.max_points:
+            if score.points < 0 or score.points > indicator.max_points:
                 raise RuleViolation(
                     "points_pass_mark",
-                    f"{score.points} exceeds the {indicator.max_points} points"
+                    f"{score.points} is outside 0–{indicator.max_points} points"
                     f" of {score.indicator}",
                     field=f"{field}.points",
                 )
