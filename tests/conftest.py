@@ -19,10 +19,13 @@ import httpx
 import pytest
 
 from kh_saas.api.app import create_app
+from kh_saas.domain.criteria_defaults import default_sets
 from kh_saas.service import Service
 from kh_saas.settings import Settings
 
 ADMIN_KEY = "kh_test-platform-admin-key-0123456789abcdef"
+#: Events in a new tenant: Province.Provisioned and the default criteria sets.
+PROVISIONED_EVENTS = 1 + len(default_sets())
 
 
 def with_database(url: str, dbname: str) -> str:

@@ -121,7 +121,7 @@ class Service:
             if tenant.status == "provisioning":
                 await self._provision(tenant, actor="system:resume")
             else:
-                await migrate_tenant(cluster, tenant)
+                await migrate_tenant(cluster, tenant, self.app_for(tenant))
 
     def app_for(self, tenant: Tenant) -> TenantApplication:
         cluster = self.clusters[tenant.cluster]

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from typing import cast
 from uuid import UUID
 
 from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import InfrastructureFactory, Mapper
 from eventsourcing.utils import Environment, EnvType
 
-from kh_saas.storage.eventstore import EVENTS_TABLE, TenantPersistence
+from kh_saas.storage.eventstore import EVENTS_TABLE, TenantApplicationRecorder, TenantPersistence
 from kh_saas.storage.mapper import JSONMapper
 from kh_saas.storage.pools import WritePool
 
@@ -30,6 +32,28 @@ class TenantApplication(Application[UUID]):
         # Only our own settings: stray POSTGRES_* / PERSISTENCE_MODULE variables must not
         # re-route a tenant's events.
         return Environment(name, {"CREATE_TABLE": "no", **(env or {})})
+
+    @property
+    def store(self) -> TenantApplicationRecorder:
+        recorder = self.recorder
+        assert isinstance(recorder, TenantApplicationRecorder)
+        return recorder
+
+    def get_many(self, ids: Iterable[UUID]) -> dict[UUID, Aggregate]:
+        """Aggregates by id, rebuilt from one batched read; missing ids are absent."""
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return {}
+        found: dict[UUID, Aggregate] = {}
+        for stored in self.store.select_events_of(wanted):
+            domain_event = self.mapper.to_domain_event(stored)
+            current = found.get(stored.originator_id)
+            found[stored.originator_id] = domain_event.mutate(current)  # type: ignore[attr-defined]
+        return found
+
+    def existing(self, ids: Iterable[UUID]) -> set[UUID]:
+        wanted = list(dict.fromkeys(ids))
+        return self.store.existing(wanted) if wanted else set()
 
     def construct_mapper(self) -> Mapper[UUID]:
         return JSONMapper()

@@ -14,11 +14,11 @@ import asyncpg
 from kh_saas.domain.province import Province
 from kh_saas.logs import get_logger
 from kh_saas.storage.clusters import Cluster
-from kh_saas.storage.eventstore import EVENTS_TABLE
-from kh_saas.storage.migrations import migrate, quote_ident
+from kh_saas.storage.migrations import migrate
 from kh_saas.tenants.application import TenantApplication
 from kh_saas.tenants.catalog import Tenant
 from kh_saas.tenants.schema import TENANT_MIGRATIONS
+from kh_saas.tenants.seeding import apply_seeds, insert_aggregates
 
 log = get_logger(__name__)
 
@@ -26,21 +26,19 @@ log = get_logger(__name__)
 async def build_tenant_schema(
     conn: asyncpg.Connection, tenant: Tenant, app: TenantApplication, actor: str
 ) -> None:
-    """Create and migrate the schema and record the province's first event (idempotent)."""
+    """Create and migrate the schema, record the province's first event, seed (idempotent)."""
     async with conn.transaction():
         await migrate(conn, tenant.schema_name, TENANT_MIGRATIONS)
         province = Province(
             province_code=tenant.province_code, name=tenant.name, slug=tenant.slug, actor=actor
         )
-        stored = [app.mapper.to_stored_event(e) for e in province.collect_events()]
-        table = f"{quote_ident(tenant.schema_name)}.{EVENTS_TABLE}"
-        await conn.executemany(
-            f"INSERT INTO {table} (originator_id, originator_version, topic, state)"
-            " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-            [(s.originator_id, s.originator_version, s.topic, s.state) for s in stored],
-        )
+        await insert_aggregates(conn, tenant, app, [province])
+        await apply_seeds(conn, tenant, app)
 
 
-async def migrate_tenant(cluster: Cluster, tenant: Tenant) -> list[int]:
+async def migrate_tenant(cluster: Cluster, tenant: Tenant, app: TenantApplication) -> list[int]:
+    """Bring an existing tenant's schema and seeds up to date (at every start)."""
     async with cluster.read.acquire() as conn:
-        return await migrate(conn, tenant.schema_name, TENANT_MIGRATIONS)
+        applied = await migrate(conn, tenant.schema_name, TENANT_MIGRATIONS)
+        await apply_seeds(conn, tenant, app)
+        return applied

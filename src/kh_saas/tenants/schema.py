@@ -33,4 +33,15 @@ TENANT_MIGRATIONS = (
             ON {{schema}}.{EVENTS_TABLE} (notification_id ASC);
         """,
     ),
+    Migration(
+        2,
+        "seeds",
+        # Reference aggregates written once per tenant (default criteria sets, admin units).
+        """
+        CREATE TABLE {schema}.seeds (
+            name text PRIMARY KEY,
+            applied_at timestamptz NOT NULL DEFAULT now()
+        );
+        """,
+    ),
 )
