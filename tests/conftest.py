@@ -22,10 +22,14 @@ from kh_saas.api.app import create_app
 from kh_saas.domain.criteria_defaults import default_sets
 from kh_saas.service import Service
 from kh_saas.settings import Settings
+from kh_saas.tenants.admin_units import build_province_units
 
 ADMIN_KEY = "kh_test-platform-admin-key-0123456789abcdef"
-#: Events in a new tenant: Province.Provisioned and the default criteria sets.
-PROVISIONED_EVENTS = 1 + len(default_sets())
+
+
+def provisioned_events(province_code: str) -> int:
+    """Events in a new tenant: Province.Provisioned, default criteria sets, admin units."""
+    return 1 + len(default_sets()) + len(build_province_units(province_code, actor="t"))
 
 
 def with_database(url: str, dbname: str) -> str:

@@ -16,7 +16,7 @@ from kh_saas.api.app import create_app
 from kh_saas.reference import provinces
 from kh_saas.service import Service
 from kh_saas.settings import Settings
-from tests.conftest import ADMIN_KEY, PROVISIONED_EVENTS, with_database
+from tests.conftest import ADMIN_KEY, provisioned_events, with_database
 from tests.test_event_store import Dossier
 
 
@@ -100,7 +100,7 @@ async def test_tenant_placed_on_another_cluster(
             )
             assert r.status_code == 201
             assert r.json()["cluster"] == "east"
-            assert (await client.get("/v1/t/hue")).json()["event_count"] == PROVISIONED_EVENTS
+            assert (await client.get("/v1/t/hue")).json()["event_count"] == provisioned_events("46")
             assert (await client.get("/readyz")).json()["checks"]["cluster:east"] == "ok"
     finally:
         await service.stop()

@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import PROVISIONED_EVENTS
+from tests.conftest import provisioned_events
 
 pytestmark = pytest.mark.e2e
 
@@ -124,7 +124,7 @@ def test_restart_keeps_tenants_and_keys(tmp_path: Path, server_env: dict[str, st
         assert [t["slug"] for t in tenants] == ["quang-tri"]
         profile = httpx.get(url + "/v1/t/quang-tri", headers=officer)
         assert profile.status_code == 200
-        assert profile.json()["event_count"] == PROVISIONED_EVENTS
+        assert profile.json()["event_count"] == provisioned_events("44")
         assert httpx.get(url + "/v1/t/quang-tri").status_code == 401
 
 

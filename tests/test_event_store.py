@@ -16,7 +16,7 @@ from kh_saas.domain.ids import stable_id
 from kh_saas.service import Service
 from kh_saas.storage.eventstore import EVENTS_TABLE
 from kh_saas.tenants.application import TenantApplication
-from tests.conftest import PROVISIONED_EVENTS, make_tenant
+from tests.conftest import make_tenant, provisioned_events
 
 
 class Dossier(Aggregate):
@@ -77,8 +77,10 @@ async def test_events_of_one_tenant_are_invisible_to_another(
     )
     assert b_log[0].topic == "kh_saas.domain.province:Province.Provisioned"
     assert not [n for n in b_log if "Dossier" in n.topic]
-    assert (await client.get("/v1/t/quang-tri")).json()["event_count"] == PROVISIONED_EVENTS + 1
-    assert (await client.get("/v1/t/ha-noi")).json()["event_count"] == PROVISIONED_EVENTS
+    assert (await client.get("/v1/t/quang-tri")).json()["event_count"] == provisioned_events(
+        "44"
+    ) + 1
+    assert (await client.get("/v1/t/ha-noi")).json()["event_count"] == provisioned_events("01")
 
 
 async def test_duplicate_deterministic_id_fails_atomically(
@@ -108,9 +110,9 @@ async def test_large_save_commits_in_one_transaction(
     ids = [r.notification.id for r in recordings]
     assert len(ids) == 50_000
     assert ids == sorted(ids)
-    assert (await client.get("/v1/t/quang-tri")).json()[
-        "event_count"
-    ] == PROVISIONED_EVENTS + 50_000
+    assert (await client.get("/v1/t/quang-tri")).json()["event_count"] == provisioned_events(
+        "44"
+    ) + 50_000
 
 
 async def test_concurrent_saves_of_two_tenants_share_one_pool(
@@ -125,8 +127,10 @@ async def test_concurrent_saves_of_two_tenants_share_one_pool(
     await asyncio.gather(
         anyio.to_thread.run_sync(write, app_a, 50), anyio.to_thread.run_sync(write, app_b, 50)
     )
-    assert (await client.get("/v1/t/quang-tri")).json()["event_count"] == PROVISIONED_EVENTS + 50
-    assert (await client.get("/v1/t/ha-noi")).json()["event_count"] == PROVISIONED_EVENTS + 50
+    assert (await client.get("/v1/t/quang-tri")).json()["event_count"] == provisioned_events(
+        "44"
+    ) + 50
+    assert (await client.get("/v1/t/ha-noi")).json()["event_count"] == provisioned_events("01") + 50
     assert service.clusters.default.write.get_stats()["pool_max"] == service.settings.write_pool_max
 
 

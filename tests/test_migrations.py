@@ -11,7 +11,7 @@ from kh_saas.service import Service
 from kh_saas.settings import Settings
 from kh_saas.storage.migrations import Migration, current_version, migrate
 from kh_saas.tenants.catalog import PLATFORM_MIGRATIONS, PLATFORM_SCHEMA
-from tests.conftest import PROVISIONED_EVENTS
+from tests.conftest import provisioned_events
 
 STEPS = (
     Migration(1, "one", "CREATE TABLE {schema}.things (id int PRIMARY KEY)"),
@@ -98,6 +98,6 @@ async def test_unfinished_provisioning_is_completed_at_start(
     try:
         tenant = await again.catalog.get("hue")
         assert tenant is not None and tenant.status == "active"
-        assert await again.event_count(tenant) == PROVISIONED_EVENTS
+        assert await again.event_count(tenant) == provisioned_events("46")
     finally:
         await again.stop()

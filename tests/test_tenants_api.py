@@ -7,7 +7,7 @@ import asyncio
 import httpx
 
 from kh_saas.service import Service
-from tests.conftest import PROVISIONED_EVENTS, bearer, make_key, make_tenant
+from tests.conftest import bearer, make_key, make_tenant, provisioned_events
 
 
 async def test_create_list_and_profile(client: httpx.AsyncClient) -> None:
@@ -25,7 +25,7 @@ async def test_create_list_and_profile(client: httpx.AsyncClient) -> None:
     body = profile.json()
     assert body["province_code"] == "44"
     assert body["name"] == "Quảng Trị"
-    assert body["event_count"] == PROVISIONED_EVENTS
+    assert body["event_count"] == provisioned_events("44")
     assert body["created_at"] == created["created_at"]
 
 
@@ -76,7 +76,9 @@ async def test_twenty_concurrent_creations_all_succeed(client: httpx.AsyncClient
     listed = (await client.get("/v1/tenants")).json()["items"]
     assert sorted(t["slug"] for t in listed) == sorted(f"p-{c}" for c in codes)
     for code in codes:
-        assert (await client.get(f"/v1/t/p-{code}")).json()["event_count"] == PROVISIONED_EVENTS
+        assert (await client.get(f"/v1/t/p-{code}")).json()["event_count"] == provisioned_events(
+            code
+        )
 
 
 async def test_same_slug_twice_at_once_gives_one_tenant(

@@ -16,6 +16,7 @@ from kh_saas.domain.criteria import CriteriaSet
 from kh_saas.domain.criteria_defaults import default_sets
 from kh_saas.storage.eventstore import EVENTS_TABLE
 from kh_saas.storage.migrations import quote_ident
+from kh_saas.tenants.admin_units import build_province_units
 from kh_saas.tenants.application import TenantApplication
 from kh_saas.tenants.catalog import Tenant
 
@@ -40,9 +41,17 @@ def default_criteria_sets(_: Tenant) -> list[Aggregate]:
     ]
 
 
+def province_units(tenant: Tenant) -> list[Aggregate]:
+    """The province, its communes since 1 July 2025 and the older units that formed it."""
+    return list(build_province_units(tenant.province_code, actor=SYSTEM_ACTOR))
+
+
 Seed = tuple[str, Callable[[Tenant], Sequence[Aggregate]]]
 
-SEEDS: list[Seed] = [("criteria-sets-v1", default_criteria_sets)]
+SEEDS: list[Seed] = [
+    ("criteria-sets-v1", default_criteria_sets),
+    ("admin-units-v1", province_units),
+]
 
 
 async def apply_seeds(
