@@ -14,7 +14,9 @@ from kh_saas.storage.clusters import DEFAULT_CLUSTER, Cluster, Clusters
 from kh_saas.storage.embedded import EmbeddedPostgres
 from kh_saas.storage.eventstore import EVENTS_TABLE
 from kh_saas.storage.migrations import current_version, migrate, quote_ident
+from kh_saas.reference import communes_of
 from kh_saas.tenants.application import TenantApplication, TenantApplications
+from kh_saas.tenants.commands import ProvinceCommands
 from kh_saas.tenants.catalog import PLATFORM_MIGRATIONS, PLATFORM_SCHEMA, Catalog, Tenant
 from kh_saas.tenants.keys import KeyRing, load_pepper, write_secret_file
 from kh_saas.tenants.provisioning import build_tenant_schema, migrate_tenant
@@ -122,6 +124,9 @@ class Service:
                 await self._provision(tenant, actor="system:resume")
             else:
                 await migrate_tenant(cluster, tenant, self.app_for(tenant))
+
+    def commands_for(self, tenant: Tenant) -> ProvinceCommands:
+        return ProvinceCommands(self.app_for(tenant), communes_of(tenant.province_code))
 
     def app_for(self, tenant: Tenant) -> TenantApplication:
         cluster = self.clusters[tenant.cluster]

@@ -24,6 +24,7 @@ from kh_saas.api.metrics import (
 )
 from kh_saas.api.platform_routes import ApiKeyController, TenantController
 from kh_saas.api.problems import EXCEPTION_HANDLERS
+from kh_saas.api.subjects import SubjectController
 from kh_saas.api.tenant_routes import TenantProfileController
 from kh_saas.service import Service
 from kh_saas.settings import Settings
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         TenantController,
         ApiKeyController,
         TenantProfileController,
+        SubjectController,
     ]
     return Litestar(
         route_handlers=route_handlers,

@@ -9,7 +9,7 @@ from litestar import Request, Response, get
 from litestar.params import FromPath
 
 from kh_saas.api.auth import public
-from kh_saas.api.problems import PROBLEM_TYPES, ProblemError
+from kh_saas.api.problems import ProblemError, describe_problem
 from kh_saas.service import Service
 
 
@@ -47,7 +47,8 @@ class ProblemType(msgspec.Struct):
 
 @get("/problems/{code:str}", opt=public(), tags=["operations"], summary="A problem type")
 async def problem_type(code: FromPath[str]) -> ProblemType:
-    if code not in PROBLEM_TYPES:
+    described = describe_problem(code)
+    if described is None:
         raise ProblemError(404, "not_found", f"No problem type {code!r}.")
-    title, description = PROBLEM_TYPES[code]
+    title, description = described
     return ProblemType(code=code, title=title, description=description)

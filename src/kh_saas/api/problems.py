@@ -21,7 +21,10 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
+from kh_saas.domain.errors import DomainError, IllegalTransition, RuleViolation
+from kh_saas.domain.rules import RULES
 from kh_saas.logs import get_logger
+from kh_saas.tenants.commands import BulkRejected, DecisionRejected
 
 log = get_logger(__name__)
 
@@ -60,15 +63,31 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
         "A request with this Idempotency-Key is still being processed; retry shortly.",
     ),
     "internal_error": ("Internal error", "The server failed; the request id identifies it."),
+    "illegal_transition": (
+        "Action not allowed now",
+        "The resource's state does not allow this action; `allowed` lists what does.",
+    ),
+    "bulk_rejected": (
+        "Some items are invalid",
+        "Nothing was stored; `errors` lists every bad item and field.",
+    ),
+    "decision_rejected": (
+        "Decision refused",
+        "At least one recipient fails a rule; `errors` names every failing recipient and rule.",
+    ),
+    "duplicate_subject": ("Subject already registered", "The subject exists in this province."),
+    "decision_exists": ("Decision already recorded", "This office already recorded the number."),
+    "unknown_commune": ("Unknown commune", "The commune code is not in this province."),
     "http_error": ("HTTP error", "The request could not be served."),
 }
 
 
-class FieldError(msgspec.Struct, frozen=True):
-    """One faulty field: where it is and what is wrong."""
+class FieldError(msgspec.Struct, frozen=True, omit_defaults=True):
+    """One faulty field: where it is, what is wrong and, for a broken rule, its code."""
 
     field: str
     message: str
+    code: str | None = None
 
 
 class Problem(msgspec.Struct, omit_defaults=True):
@@ -82,6 +101,10 @@ class Problem(msgspec.Struct, omit_defaults=True):
     instance: str | None = None
     field: str | None = None
     errors: list[FieldError] | None = None
+    #: For ``illegal_transition``: the actions allowed in the current state.
+    allowed: list[str] | None = None
+    #: For a broken rule: the rule's code in the rules table (``/v1/rules``).
+    rule: str | None = None
     request_id: str | None = None
 
 
@@ -118,8 +141,10 @@ def problem_response(
     field: str | None = None,
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
+    allowed: list[str] | None = None,
+    rule: str | None = None,
 ) -> Response[Problem]:
-    title = PROBLEM_TYPES.get(code, PROBLEM_TYPES["http_error"])[0]
+    title = problem_title(code)
     problem = Problem(
         type=f"/problems/{code}",
         title=title,
@@ -129,9 +154,53 @@ def problem_response(
         instance=request.url.path,
         field=field if field is not None else (errors[0].field if errors else None),
         errors=errors,
+        allowed=allowed,
+        rule=rule,
         request_id=request.scope.get("state", {}).get("request_id"),
     )
     return Response(problem, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def problem_title(code: str) -> str:
+    if code in PROBLEM_TYPES:
+        return PROBLEM_TYPES[code][0]
+    if code in RULES:
+        return f"Rule not met: {code}"
+    return PROBLEM_TYPES["http_error"][0]
+
+
+def describe_problem(code: str) -> tuple[str, str] | None:
+    """Title and description of a problem type (rules come from the rules table)."""
+    if code in PROBLEM_TYPES:
+        return PROBLEM_TYPES[code]
+    rule = RULES.get(code)
+    return None if rule is None else (problem_title(code), f"{rule.statement} ({rule.source})")
+
+
+def _on_domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[Problem]:
+    errors: list[FieldError] | None = None
+    if isinstance(exc, BulkRejected):
+        errors = [
+            FieldError(f"items[{e.index}]" + (f".{e.field}" if e.field else ""), e.message, e.code)
+            for e in exc.errors
+        ]
+    elif isinstance(exc, DecisionRejected):
+        errors = [
+            FieldError(f"recipients[{f.index}]", f"{f.subject_id}: {f.message}", f.rule)
+            for f in exc.failures
+        ]
+    elif exc.field:
+        errors = [FieldError(exc.field, exc.message, exc.code)]
+    return problem_response(
+        request,
+        exc.status_hint,
+        exc.code,
+        exc.message,
+        field=exc.field,
+        errors=errors,
+        allowed=exc.allowed if isinstance(exc, IllegalTransition) else None,
+        rule=exc.rule if isinstance(exc, RuleViolation) else None,
+    )
 
 
 _BACKTICK = re.compile(r"`([^`]+)`")
@@ -219,6 +288,7 @@ def _on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[
 
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ProblemError: _on_problem,
+    DomainError: _on_domain,
     ValidationException: _on_validation,
     HTTPException: _on_http,
     Exception: _on_unexpected,

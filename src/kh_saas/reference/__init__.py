@@ -29,3 +29,11 @@ def read_rows(filename: str) -> list[dict[str, str]]:
 def provinces() -> dict[str, ProvinceRef]:
     """The 34 current provinces by two-digit code."""
     return {r["code"]: ProvinceRef(**r) for r in read_rows("provinces.csv")}
+
+
+@cache
+def communes_of(province_code: str) -> frozenset[str]:
+    """Codes of the communes (xã, phường, đặc khu) of a province since 1 July 2025."""
+    return frozenset(
+        r["code"] for r in read_rows("communes.csv") if r["province_code"] == province_code
+    )

@@ -1,0 +1,82 @@
+"""What every tenant route needs: its province's commands, the actor, threads, idempotency."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, TypeVar
+
+import anyio
+from litestar import Request, Response
+from litestar.params import HeaderParameter
+
+from kh_saas.api.auth import current_principal, current_tenant
+from kh_saas.api.idempotency import once
+from kh_saas.service import Service
+from kh_saas.tenants.commands import ProvinceCommands
+
+T = TypeVar("T")
+
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        required=False,
+        description="Retrying with the same key returns the first result instead of a duplicate.",
+    ),
+]
+
+#: Bulk bodies (50,000 subjects or recipients) are larger than ordinary ones.
+BULK_BODY_BYTES = 64 * 1024 * 1024
+
+
+def service_of(request: Request[Any, Any, Any]) -> Service:
+    service: Service = request.app.state.service
+    return service
+
+
+def commands(request: Request[Any, Any, Any]) -> ProvinceCommands:
+    return service_of(request).commands_for(current_tenant(request))
+
+
+def actor(request: Request[Any, Any, Any]) -> str:
+    """Who did it, as recorded in events: the role and the API key's id."""
+    key = current_principal(request)
+    return f"{key.role.value}:{key.id}"
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+async def in_thread(fn: Callable[[], T]) -> T:
+    """eventsourcing is synchronous: keep its I/O off the event loop."""
+    return await anyio.to_thread.run_sync(fn)
+
+
+async def create_once(
+    request: Request[Any, Any, Any],
+    idempotency_key: str | None,
+    result_type: type[T],
+    run: Callable[[], T],
+    location: Callable[[T], str],
+) -> Response[T]:
+    """Run a creating command in a thread, at most once per Idempotency-Key; answer 201."""
+    key = current_principal(request)
+    tenant = current_tenant(request)
+
+    async def attempt() -> tuple[int, T]:
+        return 201, await in_thread(run)
+
+    status, body, replayed = await once(
+        service_of(request).clusters.default.read,
+        scope=f"{tenant.slug}:{key.id}:{request.method} {request.url.path}",
+        key=idempotency_key,
+        request_body=await request.body(),
+        result_type=result_type,
+        run=attempt,
+    )
+    headers = {"Location": location(body)}
+    if replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return Response(body, status_code=status, headers=headers)
