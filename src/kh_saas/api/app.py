@@ -14,7 +14,13 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from kh_saas import __version__
 from kh_saas.api.auth import authorize
+from kh_saas.api.configuration import ConfigurationController
 from kh_saas.api.context import RequestContextMiddleware
+from kh_saas.api.decisions import (
+    DecisionController,
+    RecognitionController,
+    RevocationController,
+)
 from kh_saas.api.health import healthz, problem_type, readyz
 from kh_saas.api.metrics import (
     MetricsController,
@@ -22,6 +28,7 @@ from kh_saas.api.metrics import (
     register_collector,
     unregister_collector,
 )
+from kh_saas.api.nominations import NominationController
 from kh_saas.api.platform_routes import ApiKeyController, TenantController
 from kh_saas.api.problems import EXCEPTION_HANDLERS
 from kh_saas.api.subjects import SubjectController
@@ -79,6 +86,11 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         ApiKeyController,
         TenantProfileController,
         SubjectController,
+        NominationController,
+        DecisionController,
+        RevocationController,
+        RecognitionController,
+        ConfigurationController,
     ]
     return Litestar(
         route_handlers=route_handlers,

@@ -144,7 +144,9 @@ class ProvinceCommands:
                     actor=actor,
                 )
             except RuleViolation as exc:
-                errors.append(ItemError(index, exc.field or "", exc.rule, exc.message))
+                # Items are flat: "details.citizen_id" is the item's "citizen_id".
+                field = (exc.field or "").removeprefix("details.")
+                errors.append(ItemError(index, field, exc.rule, exc.message))
                 continue
             subjects.append((index, subject))
         errors += self._duplicates(subjects)

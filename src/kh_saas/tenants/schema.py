@@ -44,4 +44,13 @@ TENANT_MIGRATIONS = (
         );
         """,
     ),
+    Migration(
+        3,
+        "criteria_set_index",
+        # Listing criteria sets must not scan the whole log.
+        f"""
+        CREATE INDEX {EVENTS_TABLE}_criteria_sets_idx ON {{schema}}.{EVENTS_TABLE} (notification_id)
+            WHERE topic = 'kh_saas.domain.criteria:CriteriaSet.Published';
+        """,
+    ),
 )
