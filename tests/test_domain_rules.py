@@ -62,9 +62,11 @@ def draft(**over: object) -> DecisionDraft:
 
 def household(**over: object) -> RecipientFacts:
     base: dict[str, object] = dict(
-        subject_kind=SubjectKind.HOUSEHOLD, subject_tier=None, nomination=None,
+        subject_kind=SubjectKind.HOUSEHOLD,
+        subject_tier=None,
+        nomination=None,
         already_recognised=False,
-    )  # fmt: skip
+    )
     base.update(over)
     return RecipientFacts(**base)  # type: ignore[arg-type]
 
@@ -91,10 +93,17 @@ def test_scheme_by_title_and_tier() -> None:
 
 @pytest.mark.parametrize(
     ("number", "ok"),
-    [("123/QĐ-UBND", True), ("7/2025/QĐ-UBND", True), ("45/QĐ-SGDĐT", True),
-     ("123/QD-UBND", True), ("QĐ-UBND", False), ("123", False), ("12/qđ-ubnd", False),
-     ("1234567/QĐ-UBND", False)],
-)  # fmt: skip
+    [
+        ("123/QĐ-UBND", True),
+        ("7/2025/QĐ-UBND", True),
+        ("45/QĐ-SGDĐT", True),
+        ("123/QD-UBND", True),
+        ("QĐ-UBND", False),
+        ("123", False),
+        ("12/qđ-ubnd", False),
+        ("1234567/QĐ-UBND", False),
+    ],
+)
 def test_decision_number_shape(number: str, ok: bool) -> None:
     assert valid_decision_number(number) is ok
 
@@ -107,9 +116,14 @@ def test_citizen_id() -> None:
     assert mask_citizen_id("044090001234") == "********1234"
     with pytest.raises(RuleViolation) as err:
         Subject(
-            kind=SubjectKind.CITIZEN, name="Lê Thị Hoa", commune_code=None, village_code=None,
-            ref=None, details=CitizenDetails(citizen_id="123"), actor="t",
-        )  # fmt: skip
+            kind=SubjectKind.CITIZEN,
+            name="Lê Thị Hoa",
+            commune_code=None,
+            village_code=None,
+            ref=None,
+            details=CitizenDetails(citizen_id="123"),
+            actor="t",
+        )
     assert err.value.rule == "citizen_id"
     assert err.value.field == "details.citizen_id"
 
@@ -117,17 +131,27 @@ def test_citizen_id() -> None:
 def test_subject_ids_are_natural_keys() -> None:
     def make(ref: str | None) -> Subject:
         return Subject(
-            kind=SubjectKind.HOUSEHOLD, name="Hộ Nguyễn Văn An", commune_code="19000",
-            village_code=None, ref=ref, details=HouseholdDetails(), actor="t",
-        )  # fmt: skip
+            kind=SubjectKind.HOUSEHOLD,
+            name="Hộ Nguyễn Văn An",
+            commune_code="19000",
+            village_code=None,
+            ref=ref,
+            details=HouseholdDetails(),
+            actor="t",
+        )
 
     assert make("HB-1").id == make("HB-1").id
     assert make(None).id != make(None).id
     with pytest.raises(RuleViolation):
         Subject(
-            kind=SubjectKind.HOUSEHOLD, name="X", commune_code=None, village_code=None,
-            ref=None, details=CitizenDetails(), actor="t",
-        )  # fmt: skip
+            kind=SubjectKind.HOUSEHOLD,
+            name="X",
+            commune_code=None,
+            village_code=None,
+            ref=None,
+            details=CitizenDetails(),
+            actor="t",
+        )
 
 
 def test_authority_before_and_after_the_reform() -> None:
@@ -148,9 +172,13 @@ def test_authority_rows_are_checked() -> None:
     with pytest.raises(RuleViolation, match="overlap"):
         check_rows([row, row])
     district = AuthorityRow(
-        title=COMMUNITY, tier=Tier.DISTRICT, level=1, evaluating_body="x", receiving_body="y",
+        title=COMMUNITY,
+        tier=Tier.DISTRICT,
+        level=1,
+        evaluating_body="x",
+        receiving_body="y",
         deciding_office=Office.DISTRICT_CHAIRMAN,
-    )  # fmt: skip
+    )
     with pytest.raises(RuleViolation) as err:
         check_rows([district])
     assert err.value.rule == "district_tier_ended"
@@ -159,11 +187,9 @@ def test_authority_rows_are_checked() -> None:
 def test_district_tier_decision_30_june_vs_1_july_2025() -> None:
     unit = Title.LEARNING_UNIT
     issuer = Issuer(office=Office.DISTRICT_CHAIRMAN, name="UBND huyện Vĩnh Linh", unit_code="464")
-    ok = draft(title=unit, tier=Tier.DISTRICT, level=1, issuer=issuer,
-               signed_on=date(2025, 6, 30))  # fmt: skip
+    ok = draft(title=unit, tier=Tier.DISTRICT, level=1, issuer=issuer, signed_on=date(2025, 6, 30))
     check_decision_header(ok, matrix_row(ok), TODAY)
-    late = draft(title=unit, tier=Tier.DISTRICT, level=1, issuer=issuer,
-                 signed_on=date(2025, 7, 1))  # fmt: skip
+    late = draft(title=unit, tier=Tier.DISTRICT, level=1, issuer=issuer, signed_on=date(2025, 7, 1))
     with pytest.raises(RuleViolation) as err:
         check_decision_header(late, None, TODAY)
     assert err.value.rule == "district_tier_ended"
@@ -190,17 +216,23 @@ def test_level_decisions_are_signed_the_year_after() -> None:
 
 def test_recipient_failures_are_all_named() -> None:
     a, b, c, d, e = (uuid4() for _ in range(5))
-    dec = draft(recipients=(*recipients(a, b, c, d), Recipient(subject_id=e, nomination_id=uuid4()),
-                            Recipient(subject_id=a)))  # fmt: skip
+    dec = draft(
+        recipients=(
+            *recipients(a, b, c, d),
+            Recipient(subject_id=e, nomination_id=uuid4()),
+            Recipient(subject_id=a),
+        )
+    )
     facts = [
         household(),
         household(subject_kind=None),
         household(subject_kind=SubjectKind.CLAN),
         household(already_recognised=True),
-        household(nomination=NominationFacts(NominationStatus.SUBMITTED, e, HH, Tier.COMMUNE,
-                                             None, 2024)),
+        household(
+            nomination=NominationFacts(NominationStatus.SUBMITTED, e, HH, Tier.COMMUNE, None, 2024)
+        ),
         household(),
-    ]  # fmt: skip
+    ]
     failures = check_recipients(dec, matrix_row(dec), facts)
     assert [(f.index, f.rule) for f in failures] == [
         (1, "title_subject_kind"),
@@ -231,8 +263,14 @@ def test_level_two_needs_twelve_months_after_level_one() -> None:
         prior = PriorRecognition(2024, Tier.COMMUNE, 1, level1_on, revoked=False)
         return [RecipientFacts(community, Tier.COMMUNE, None, False, (prior,))]
 
-    d = draft(title=COMMUNITY, level=2, issuer=office, year=2025, signed_on=date(2026, 3, 1),
-              recipients=(Recipient(subject_id=uuid4(), nomination_id=None),))  # fmt: skip
+    d = draft(
+        title=COMMUNITY,
+        level=2,
+        issuer=office,
+        year=2025,
+        signed_on=date(2026, 3, 1),
+        recipients=(Recipient(subject_id=uuid4(), nomination_id=None),),
+    )
     row = matrix_row(d)
     just_in_time = check_recipients(d, row, facts(date(2025, 3, 1)))
     assert [f.rule for f in just_in_time] == ["nomination_approved"]  # only: no nomination

@@ -90,9 +90,16 @@ def test_scores_are_checked_against_the_criteria_set() -> None:
 
 def test_title_must_fit_subject() -> None:
     with pytest.raises(RuleViolation) as err:
-        Nomination(subject_id=uuid4(), subject_kind=SubjectKind.CLAN,
-                   title=Title.LEARNING_HOUSEHOLD, tier=Tier.COMMUNE, level=None, year=2024,
-                   criteria_set_id=CS.id, actor="o")  # fmt: skip
+        Nomination(
+            subject_id=uuid4(),
+            subject_kind=SubjectKind.CLAN,
+            title=Title.LEARNING_HOUSEHOLD,
+            tier=Tier.COMMUNE,
+            level=None,
+            year=2024,
+            criteria_set_id=CS.id,
+            actor="o",
+        )
     assert err.value.rule == "title_subject_kind"
 
 
