@@ -9,15 +9,15 @@ from uuid import uuid4
 import anyio
 
 from kh_saas.logs import get_logger
+from kh_saas.reference import communes_of
 from kh_saas.settings import Settings
 from kh_saas.storage.clusters import DEFAULT_CLUSTER, Cluster, Clusters
 from kh_saas.storage.embedded import EmbeddedPostgres
 from kh_saas.storage.eventstore import EVENTS_TABLE
 from kh_saas.storage.migrations import current_version, migrate, quote_ident
-from kh_saas.reference import communes_of
 from kh_saas.tenants.application import TenantApplication, TenantApplications
-from kh_saas.tenants.commands import ProvinceCommands
 from kh_saas.tenants.catalog import PLATFORM_MIGRATIONS, PLATFORM_SCHEMA, Catalog, Tenant
+from kh_saas.tenants.commands import ProvinceCommands
 from kh_saas.tenants.keys import KeyRing, load_pepper, write_secret_file
 from kh_saas.tenants.provisioning import build_tenant_schema, migrate_tenant
 from kh_saas.tenants.roles import Role

@@ -31,6 +31,7 @@ from kh_saas.api.metrics import (
 from kh_saas.api.nominations import NominationController
 from kh_saas.api.platform_routes import ApiKeyController, TenantController
 from kh_saas.api.problems import EXCEPTION_HANDLERS
+from kh_saas.api.subject_imports import SubjectImportController
 from kh_saas.api.subjects import SubjectController
 from kh_saas.api.tenant_routes import TenantProfileController
 from kh_saas.service import Service
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         ApiKeyController,
         TenantProfileController,
         SubjectController,
+        SubjectImportController,
         NominationController,
         DecisionController,
         RevocationController,
