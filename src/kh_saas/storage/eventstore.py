@@ -131,7 +131,7 @@ class TenantApplicationRecorder(PostgresApplicationRecorder):
     ) -> None:
         self._lock_table(curs)
         self._notify_channel(curs)
-        curs.execute(
+        curs.execute(  # binary: UUID and bytea arrays dump faster
             self._insert_arrays,
             (
                 [e.originator_id for e in stored_events],
@@ -139,6 +139,7 @@ class TenantApplicationRecorder(PostgresApplicationRecorder):
                 [e.topic for e in stored_events],
                 [e.state for e in stored_events],
             ),
+            binary=True,
         )
 
 

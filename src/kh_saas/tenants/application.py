@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from typing import cast
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import InfrastructureFactory, Mapper
+from eventsourcing.persistence import InfrastructureFactory, Mapper, Notification, Recording
 from eventsourcing.utils import Environment, EnvType
 
 from kh_saas.storage.eventstore import EVENTS_TABLE, TenantApplicationRecorder, TenantPersistence
@@ -54,6 +54,32 @@ class TenantApplication(Application[UUID]):
     def existing(self, ids: Iterable[UUID]) -> set[UUID]:
         wanted = list(dict.fromkeys(ids))
         return self.store.existing(wanted) if wanted else set()
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """Save aggregates' pending events in one transaction.
+
+        Same effect as ``Application.save`` for this application (no snapshots, no cache,
+        no followers), without its per-object runtime-protocol checks, which cost about
+        0.3 s per 10,000 aggregates: big decisions and imports save tens of thousands.
+        """
+        if kwargs or self.snapshots is not None or self.repository.cache is not None:
+            return super().save(*objs, **kwargs)
+        events = [event for obj in objs for event in obj.collect_events()]
+        stored = [self.mapper.to_stored_event(e) for e in events]
+        ids = self.recorder.insert_events(stored) or []
+        return [
+            Recording(
+                e,
+                Notification(
+                    id=i,
+                    originator_id=s.originator_id,
+                    originator_version=s.originator_version,
+                    topic=s.topic,
+                    state=s.state,
+                ),
+            )
+            for e, s, i in zip(events, stored, ids, strict=True)
+        ]
 
     def construct_mapper(self) -> Mapper[UUID]:
         return JSONMapper()

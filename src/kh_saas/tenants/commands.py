@@ -397,7 +397,7 @@ class ProvinceCommands:
     def _facts(self, draft: DecisionDraft) -> list[RecipientFacts]:
         subject_ids = [r.subject_id for r in draft.recipients]
         nomination_ids = [r.nomination_id for r in draft.recipients if r.nomination_id]
-        this_year = {recognition_id(s, draft.title, draft.year): s for s in subject_ids}
+        rid_of = {s: recognition_id(s, draft.title, draft.year) for s in subject_ids}
         earlier = {
             recognition_id(s, draft.title, y): s
             for s in subject_ids
@@ -405,7 +405,7 @@ class ProvinceCommands:
             if draft.level == 2
         }
         loaded = self.app.get_many([*subject_ids, *nomination_ids, *earlier])
-        held = self.app.existing(this_year)
+        held = self.app.existing(rid_of.values())
         prior: dict[UUID, list[PriorRecognition]] = {}
         for rid, owner in earlier.items():
             rec = loaded.get(rid)
@@ -424,8 +424,7 @@ class ProvinceCommands:
                     subject_kind=subject.kind if isinstance(subject, Subject) else None,
                     subject_tier=subject.tier if isinstance(subject, Subject) else None,
                     nomination=_nomination_facts(nominated),
-                    already_recognised=recognition_id(r.subject_id, draft.title, draft.year)
-                    in held,
+                    already_recognised=rid_of[r.subject_id] in held,
                     prior=tuple(prior.get(r.subject_id, ())),
                 )
             )
