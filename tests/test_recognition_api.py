@@ -61,6 +61,17 @@ async def test_bulk_registration_names_every_bad_item_and_stores_nothing(qt: Pro
     assert again.status_code == 201  # nothing of the rejected batch was stored
 
 
+async def test_village_codes_must_exist(qt: Province) -> None:
+    body = {"kind": "household", "name": "Hộ K", "commune_code": COMMUNE, "village_code": "T9"}
+    r = await qt.post("/subjects", body)
+    assert r.status_code == 422 and r.json()["errors"][0]["code"] == "unknown_village"
+    made = await qt.post(
+        "/units/villages", {"commune_code": COMMUNE, "code": "T9", "name": "Thôn 9"}
+    )
+    assert made.status_code == 201
+    assert (await qt.post("/subjects", body)).status_code == 201
+
+
 async def test_idempotent_retry_of_a_registration(qt: Province) -> None:
     body = {"kind": "clan", "name": "Dòng họ Nguyễn", "ref": "DH-1", "surname": "Nguyễn"}
     first = await qt.post("/subjects", body, headers={"Idempotency-Key": "dh-1"})
@@ -353,6 +364,12 @@ TENANT_ROUTES = [
     ("PUT", "/authority-matrix", {"rows": []}),
     ("GET", "/criteria-sets", None),
     ("POST", "/criteria-sets", {}),
+    ("GET", "/units", None),
+    ("GET", "/units/{id}", None),
+    ("POST", "/units/villages", {}),
+    ("POST", "/units/villages/bulk", {}),
+    ("POST", "/units/{id}/changes", {}),
+    ("POST", "/subjects/import", None),
 ]
 
 

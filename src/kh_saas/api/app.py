@@ -13,6 +13,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from kh_saas import __version__
+from kh_saas.api.admin_units import AdminUnitController
 from kh_saas.api.auth import authorize
 from kh_saas.api.configuration import ConfigurationController
 from kh_saas.api.context import RequestContextMiddleware
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         RevocationController,
         RecognitionController,
         ConfigurationController,
+        AdminUnitController,
     ]
     return Litestar(
         route_handlers=route_handlers,

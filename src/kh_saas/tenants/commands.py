@@ -16,6 +16,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
+from kh_saas.domain.admin_units import village_id
 from kh_saas.domain.authority import AuthorityMatrix, AuthorityRow, default_matrix, row_for
 from kh_saas.domain.criteria import CriteriaSet, Criterion, IndicatorScore
 from kh_saas.domain.decision_rules import (
@@ -150,6 +151,7 @@ class ProvinceCommands:
                 continue
             subjects.append((index, subject))
         errors += self._duplicates(subjects)
+        errors += self._unknown_villages(subjects)
         if errors:
             raise BulkRejected(sorted(errors, key=lambda e: e.index), "subjects")
         try:
@@ -159,6 +161,37 @@ class ProvinceCommands:
                 "duplicate_subject", "a subject was registered meanwhile; retry"
             ) from exc
         return [s for _, s in subjects]
+
+    def _unknown_villages(self, subjects: list[tuple[int, Subject]]) -> list[ItemError]:
+        """A village code must name a village (thôn, tổ dân phố) created in that commune."""
+        wanted: dict[int, UUID] = {}
+        errors: list[ItemError] = []
+        for index, s in subjects:
+            if s.village_code is None:
+                continue
+            if s.commune_code is None:
+                errors.append(
+                    ItemError(
+                        index,
+                        "commune_code",
+                        "unknown_village",
+                        "a village code needs its commune_code",
+                    )
+                )
+                continue
+            wanted[index] = village_id(s.commune_code, s.village_code.strip().upper())
+        known = self.app.existing(wanted.values())
+        errors += [
+            ItemError(
+                index,
+                "village_code",
+                "unknown_village",
+                "no such village in this commune (create it under /units/villages)",
+            )
+            for index, vid in wanted.items()
+            if vid not in known
+        ]
+        return errors
 
     def _duplicates(self, subjects: list[tuple[int, Subject]]) -> list[ItemError]:
         errors: list[ItemError] = []

@@ -53,4 +53,12 @@ TENANT_MIGRATIONS = (
             WHERE topic = 'kh_saas.domain.criteria:CriteriaSet.Published';
         """,
     ),
+    Migration(
+        4,
+        "admin_unit_index",
+        f"""
+        CREATE INDEX {EVENTS_TABLE}_admin_units_idx ON {{schema}}.{EVENTS_TABLE} (notification_id)
+            WHERE topic = 'kh_saas.domain.admin_units:AdminUnit.Registered';
+        """,
+    ),
 )
