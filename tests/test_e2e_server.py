@@ -173,3 +173,19 @@ def test_logs_are_json_lines_with_request_id(tmp_path: Path, server_env: dict[st
     assert access[-1]["event"] == "request"
     assert access[-1]["status"] == 401
     assert access[-1]["tenant"] == "nowhere"
+
+
+def test_demo_province_loads_over_http(tmp_path: Path, server_env: dict[str, str]) -> None:
+    data_dir = tmp_path / "kh-data"
+    port = free_port()
+    with running(data_dir, server_env, port) as url:
+        common = ["--url", url, "--data-dir", str(data_dir)]
+        loaded = cli("demo", "--tenant", "hue", "--households", "400", *common, env=server_env)
+        assert loaded.returncode == 0, loaded.stderr[-2000:]
+        admin = {"Authorization": f"Bearer {(data_dir / 'admin.key').read_text().strip()}"}
+        profile = httpx.get(url + "/v1/t/hue", headers=admin).json()
+        assert profile["name"] == "Huế"
+        assert profile["event_count"] > provisioned_events("46") + 400
+        again = cli("demo", "--tenant", "hue", *common, env=server_env)
+        assert again.returncode == 0
+        assert "already exists" in again.stdout

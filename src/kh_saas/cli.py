@@ -11,6 +11,8 @@ import argparse
 import json
 import os
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +50,20 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="interface to bind (KH_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (KH_PORT, default 8000)")
     serve.add_argument("--data-dir", type=Path, help="data directory (KH_DATA_DIR, ./.kh-data)")
+    serve.add_argument(
+        "--demo",
+        nargs="?",
+        const="quang-tri",
+        metavar="SLUG",
+        help="once the service is up, load a demo province (default quang-tri) if missing",
+    )
     serve.set_defaults(run=_serve)
+
+    demo = sub.add_parser("demo", help="load a realistic demo province into a running service")
+    demo.add_argument("--tenant", default="quang-tri", help="province slug (default quang-tri)")
+    demo.add_argument("--households", type=int, default=20_000)
+    _client_args(demo)
+    demo.set_defaults(run=_demo)
 
     tenants = sub.add_parser("tenants", help="create and list province tenants")
     tsub = tenants.add_subparsers(dest="action", required=True)
@@ -118,6 +133,10 @@ def _serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env(host=args.host, port=args.port, data_dir=args.data_dir)
     configure_logging(settings.log_level, settings.log_format)
     app = create_app(settings)
+    if args.demo:
+        threading.Thread(
+            target=_demo_when_ready, args=(settings, args.demo), daemon=True, name="demo"
+        ).start()
     uvicorn.run(
         app,
         host=settings.host,
@@ -126,6 +145,37 @@ def _serve(args: argparse.Namespace) -> int:
         access_log=False,
         timeout_graceful_shutdown=10,
     )
+    return 0
+
+
+def _demo_when_ready(settings: Settings, slug: str) -> None:
+    from kh_saas.demo import DemoError, load_demo  # noqa: PLC0415
+
+    wildcard = settings.host in ("0.0.0.0", "::")  # noqa: S104 - comparing, not binding
+    url = f"http://{'127.0.0.1' if wildcard else settings.host}:{settings.port}"
+    for _ in range(600):
+        try:
+            if httpx.get(url + "/readyz", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    key = settings.admin_key or (settings.data_dir / "admin.key").read_text().strip()
+    try:
+        load_demo(url, key, slug, log=lambda line: print(f"kh-saas demo: {line}", file=sys.stderr))
+    except DemoError as exc:
+        print(f"kh-saas demo: failed: {exc}", file=sys.stderr)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from kh_saas.demo import DemoError, load_demo  # noqa: PLC0415
+
+    settings = Settings.from_env(data_dir=args.data_dir)
+    url = (args.url or f"http://{settings.host}:{settings.port}").rstrip("/")
+    try:
+        load_demo(url, _admin_key(args, settings), args.tenant, households=args.households)
+    except (DemoError, httpx.HTTPError) as exc:
+        raise CommandFailed(str(exc)) from exc
     return 0
 
 
