@@ -189,3 +189,102 @@ def test_demo_province_loads_over_http(tmp_path: Path, server_env: dict[str, str
         again = cli("demo", "--tenant", "hue", *common, env=server_env)
         assert again.returncode == 0
         assert "already exists" in again.stdout
+
+
+def test_cli_imports_subjects_and_records_a_decision(
+    tmp_path: Path, server_env: dict[str, str]
+) -> None:
+    data_dir = tmp_path / "kh-data"
+    port = free_port()
+    with running(data_dir, server_env, port) as url:
+        common = ["--url", url, "--data-dir", str(data_dir)]
+        cli(
+            "tenants",
+            "create",
+            "--slug",
+            "quang-tri",
+            "--name",
+            "Quảng Trị",
+            "--province-code",
+            "44",
+            *common,
+            env=server_env,
+        )
+        keys = {}
+        for role in ("officer", "signer"):
+            made = cli(
+                "keys",
+                "create",
+                "--tenant",
+                "quang-tri",
+                "--name",
+                role,
+                "--role",
+                role,
+                *common,
+                env=server_env,
+            )
+            keys[role] = json.loads(made.stdout)["secret"]
+        sheet = tmp_path / "ho.csv"
+        sheet.write_text(
+            "Loại,Họ tên,Mã xã,Số hộ khẩu\n"
+            + "".join(f"household,Hộ {i},19483,K-{i}\n" for i in range(30))
+        )
+        imported = cli(
+            "subjects",
+            "import",
+            "--tenant",
+            "quang-tri",
+            str(sheet),
+            *common,
+            "--key",
+            keys["officer"],
+            env=server_env,
+        )
+        assert imported.returncode == 0, imported.stdout + imported.stderr
+        ids = json.loads(imported.stdout)["ids"]
+        decision = tmp_path / "qd.json"
+        decision.write_text(
+            json.dumps(
+                {
+                    "number": "101/QĐ-UBND",
+                    "signed_on": "2025-01-15",
+                    "title": "learning_household",
+                    "tier": "commune",
+                    "year": 2024,
+                    "issuer": {
+                        "office": "commune_chairman",
+                        "name": "UBND xã",
+                        "unit_code": "19483",
+                    },
+                    "signer": {"name": "Nguyễn Văn Bình", "position": "Chủ tịch"},
+                    "recipients": [{"subject_id": i} for i in ids],
+                }
+            )
+        )
+        recorded = cli(
+            "decisions",
+            "record",
+            "--tenant",
+            "quang-tri",
+            str(decision),
+            *common,
+            "--key",
+            keys["signer"],
+            env=server_env,
+        )
+        assert recorded.returncode == 0, recorded.stdout
+        assert json.loads(recorded.stdout)["recipient_count"] == 30
+        refused = cli(
+            "decisions",
+            "record",
+            "--tenant",
+            "quang-tri",
+            str(decision),
+            *common,
+            "--key",
+            keys["signer"],
+            env=server_env,
+        )
+        assert refused.returncode == 1
+        assert json.loads(refused.stdout)["code"] == "decision_exists"

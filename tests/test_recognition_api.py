@@ -202,6 +202,21 @@ async def test_decision_recognises_all_and_rejects_duplicates(qt: Province) -> N
     assert same_number.status_code == 409 and same_number.json()["code"] == "decision_exists"
 
 
+async def test_idempotent_retry_of_a_decision(qt: Province) -> None:
+    ids = await qt.households(2)
+    headers = {"Idempotency-Key": "qd-101"}
+    body = qt.household_decision(ids)
+    first = await qt.post("/decisions", body, role="signer", headers=headers)
+    again = await qt.post("/decisions", body, role="signer", headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    other = await qt.post(
+        "/decisions", {**body, "number": "7/QĐ-UBND"}, role="signer", headers=headers
+    )
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+
+
 async def test_decision_rules_reject_the_whole_decision(qt: Province) -> None:
     ids = await qt.households(2)
     bad = qt.household_decision([*ids, "00000000-0000-0000-0000-000000000001"])
@@ -370,6 +385,7 @@ TENANT_ROUTES = [
     ("POST", "/units/villages/bulk", {}),
     ("POST", "/units/{id}/changes", {}),
     ("POST", "/subjects/import", None),
+    ("GET", "/registers/recognitions?title=learning_household&year=2024", None),
 ]
 
 

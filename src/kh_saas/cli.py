@@ -46,6 +46,15 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kh-saas", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command")
 
+    _add_serve(sub)
+    _add_tenants(sub)
+    _add_keys(sub)
+    _add_records(sub)
+    _add_demo(sub)
+    return p
+
+
+def _add_serve(sub: Any) -> None:
     serve = sub.add_parser("serve", help="run the HTTP service")
     serve.add_argument("--host", help="interface to bind (KH_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (KH_PORT, default 8000)")
@@ -59,12 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(run=_serve)
 
-    demo = sub.add_parser("demo", help="load a realistic demo province into a running service")
-    demo.add_argument("--tenant", default="quang-tri", help="province slug (default quang-tri)")
-    demo.add_argument("--households", type=int, default=20_000)
-    _client_args(demo)
-    demo.set_defaults(run=_demo)
 
+def _add_tenants(sub: Any) -> None:
     tenants = sub.add_parser("tenants", help="create and list province tenants")
     tsub = tenants.add_subparsers(dest="action", required=True)
     create = tsub.add_parser("create", help="provision a province")
@@ -84,6 +89,8 @@ def _parser() -> argparse.ArgumentParser:
     _client_args(lst)
     lst.set_defaults(run=lambda a: _call(a, "GET", "/v1/tenants"))
 
+
+def _add_keys(sub: Any) -> None:
     keys = sub.add_parser("keys", help="issue, list and revoke tenant API keys")
     ksub = keys.add_subparsers(dest="action", required=True)
     kcreate = ksub.add_parser("create", help="issue a key (the secret is printed once)")
@@ -111,7 +118,45 @@ def _parser() -> argparse.ArgumentParser:
     krevoke.set_defaults(
         run=lambda a: _call(a, "DELETE", f"/v1/tenants/{a.tenant}/api-keys/{a.id}")
     )
-    return p
+
+
+def _add_records(sub: Any) -> None:
+    subjects = sub.add_parser("subjects", help="register subjects from a spreadsheet")
+    ssub = subjects.add_subparsers(dest="action", required=True)
+    imp = ssub.add_parser("import", help="register every row of a CSV/XLSX file (all or nothing)")
+    imp.add_argument("--tenant", required=True)
+    imp.add_argument("file", type=Path)
+    _client_args(imp)
+    imp.set_defaults(run=_import_subjects)
+
+    decisions = sub.add_parser("decisions", help="record signed decisions")
+    dsub = decisions.add_subparsers(dest="action", required=True)
+    rec = dsub.add_parser("record", help="record a recognition decision from a JSON file")
+    rec.add_argument("--tenant", required=True)
+    rec.add_argument("file", type=Path)
+    _client_args(rec)
+    rec.set_defaults(
+        run=lambda a: _call(
+            a, "POST", f"/v1/t/{a.tenant}/decisions", json.loads(a.file.read_text())
+        )
+    )
+    revoke = dsub.add_parser("revoke", help="record a revocation decision from a JSON file")
+    revoke.add_argument("--tenant", required=True)
+    revoke.add_argument("file", type=Path)
+    _client_args(revoke)
+    revoke.set_defaults(
+        run=lambda a: _call(
+            a, "POST", f"/v1/t/{a.tenant}/revocations", json.loads(a.file.read_text())
+        )
+    )
+
+
+def _add_demo(sub: Any) -> None:
+    demo = sub.add_parser("demo", help="load a realistic demo province into a running service")
+    demo.add_argument("--tenant", default="quang-tri", help="province slug (default quang-tri)")
+    demo.add_argument("--households", type=int, default=20_000)
+    _client_args(demo)
+    demo.set_defaults(run=_demo)
 
 
 def _client_args(p: argparse.ArgumentParser) -> None:
@@ -192,12 +237,35 @@ def _admin_key(args: argparse.Namespace, settings: Settings) -> str:
     )
 
 
-def _call(args: argparse.Namespace, method: str, path: str, body: Any = None) -> int:
+def _import_subjects(args: argparse.Namespace) -> int:
+    data = args.file.read_bytes()
+    kind = "text/csv" if args.file.suffix.lower() != ".xlsx" else XLSX
+    return _call(
+        args, "POST", f"/v1/t/{args.tenant}/subjects/import", content=data, content_type=kind
+    )
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _call(
+    args: argparse.Namespace,
+    method: str,
+    path: str,
+    body: Any = None,
+    *,
+    content: bytes | None = None,
+    content_type: str | None = None,
+) -> int:
     settings = Settings.from_env(data_dir=args.data_dir)
     url = (args.url or f"http://{settings.host}:{settings.port}").rstrip("/")
     headers = {"Authorization": f"Bearer {_admin_key(args, settings)}"}
+    if content_type:
+        headers["Content-Type"] = content_type
     try:
-        response = httpx.request(method, url + path, json=body, headers=headers, timeout=60)
+        response = httpx.request(
+            method, url + path, json=body, content=content, headers=headers, timeout=600
+        )
     except httpx.HTTPError as exc:
         raise CommandFailed(f"cannot reach {url}: {exc} (is `kh-saas serve` running?)") from exc
     if response.content:

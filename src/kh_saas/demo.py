@@ -474,7 +474,5 @@ def load_demo(
         ids = demo.subjects(villages, households)
         revocable = demo.years(ids)
         demo.revocations(revocable)
-    log(
-        f"{slug} loaded in {time.perf_counter() - started:.0f} s ({demo.decisions} decisions)"
-    )
+    log(f"{slug} loaded in {time.perf_counter() - started:.0f} s ({demo.decisions} decisions)")
     return True

@@ -15,6 +15,7 @@ from kh_saas.storage.clusters import DEFAULT_CLUSTER, Cluster, Clusters
 from kh_saas.storage.embedded import EmbeddedPostgres
 from kh_saas.storage.eventstore import EVENTS_TABLE
 from kh_saas.storage.migrations import current_version, migrate, quote_ident
+from kh_saas.tenants.admin_units import conversion_successors
 from kh_saas.tenants.application import TenantApplication, TenantApplications
 from kh_saas.tenants.catalog import PLATFORM_MIGRATIONS, PLATFORM_SCHEMA, Catalog, Tenant
 from kh_saas.tenants.commands import ProvinceCommands
@@ -126,7 +127,10 @@ class Service:
                 await migrate_tenant(cluster, tenant, self.app_for(tenant))
 
     def commands_for(self, tenant: Tenant) -> ProvinceCommands:
-        return ProvinceCommands(self.app_for(tenant), communes_of(tenant.province_code))
+        # Records may carry a commune in force today or one that existed before 1 July 2025.
+        code = tenant.province_code
+        known = communes_of(code) | frozenset(conversion_successors(code))
+        return ProvinceCommands(self.app_for(tenant), known)
 
     def app_for(self, tenant: Tenant) -> TenantApplication:
         cluster = self.clusters[tenant.cluster]

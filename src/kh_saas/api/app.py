@@ -32,6 +32,7 @@ from kh_saas.api.metrics import (
 from kh_saas.api.nominations import NominationController
 from kh_saas.api.platform_routes import ApiKeyController, TenantController
 from kh_saas.api.problems import EXCEPTION_HANDLERS
+from kh_saas.api.registers import RegisterController
 from kh_saas.api.subject_imports import SubjectImportController
 from kh_saas.api.subjects import SubjectController
 from kh_saas.api.tenant_routes import TenantProfileController
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         RecognitionController,
         ConfigurationController,
         AdminUnitController,
+        RegisterController,
     ]
     return Litestar(
         route_handlers=route_handlers,

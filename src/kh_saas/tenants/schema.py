@@ -61,4 +61,13 @@ TENANT_MIGRATIONS = (
             WHERE topic = 'kh_saas.domain.admin_units:AdminUnit.Registered';
         """,
     ),
+    Migration(
+        5,
+        "recognition_index",
+        # The recognition register reads every grant of a title and year.
+        f"""
+        CREATE INDEX {EVENTS_TABLE}_recognitions_idx ON {{schema}}.{EVENTS_TABLE} (notification_id)
+            WHERE topic = 'kh_saas.domain.recognitions:Recognition.Granted';
+        """,
+    ),
 )
