@@ -8,28 +8,15 @@ API-key writes) while sampling ``pg_stat_activity``. Prints the peak beside the 
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
 import asyncpg
 import httpx
 
+from bench.server import running_server
 from kh_saas.reference import provinces
 
 TARGET = 20
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 async def count_connections(db_url: str) -> int:
@@ -45,40 +32,9 @@ async def count_connections(db_url: str) -> int:
 
 
 async def main() -> None:
-    data_dir = Path(tempfile.mkdtemp(prefix="kh-bench-")) / "data"
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "KH_ADMIN_KEY"}
-    db_url = (
-        env.get("KH_DATABASE_URL") or f"postgresql://postgres:@/postgres?host={data_dir / 'pg'}"
-    )
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "kh_saas",
-            "serve",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data_dir),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient(base_url=url, timeout=60) as client:
-            for _ in range(300):
-                try:
-                    if (await client.get("/readyz")).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                await asyncio.sleep(0.2)
-            client.headers["Authorization"] = (
-                "Bearer " + (data_dir / "admin.key").read_text().strip()
-            )
+    with running_server() as server:
+        async with httpx.AsyncClient(base_url=server.url, timeout=60) as client:
+            client.headers["Authorization"] = f"Bearer {server.admin_key}"
             refs = sorted(provinces().values(), key=lambda p: p.code)
             started = time.perf_counter()
             created = await asyncio.gather(
@@ -97,7 +53,7 @@ async def main() -> None:
             async def sample() -> None:
                 nonlocal peak
                 while not stop.is_set():
-                    peak = max(peak, await count_connections(db_url))
+                    peak = max(peak, await count_connections(server.db_url))
                     await asyncio.sleep(0.05)
 
             sampler = asyncio.create_task(sample())
@@ -115,15 +71,10 @@ async def main() -> None:
             stop.set()
             await sampler
             elapsed = time.perf_counter() - started
-            after = await count_connections(db_url)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(30)
+            after = await count_connections(server.db_url)
     print(f"tenants served:                 {len(refs)} (34 provinces, {elapsed:.1f} s)")
-    print(
-        f"peak server connections (load): {peak}   target <= {TARGET}   "
-        f"{'OK' if peak <= TARGET else 'MISSED'}"
-    )
+    verdict = "OK" if peak <= TARGET else "MISSED"
+    print(f"peak server connections (load): {peak}   target <= {TARGET}   {verdict}")
     print(f"server connections after load:  {after}   target <= {TARGET}")
 
 

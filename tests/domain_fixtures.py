@@ -8,26 +8,14 @@ from uuid import UUID, uuid4
 
 from kh_saas.domain.authority import Office
 from kh_saas.domain.criteria import CriteriaSet, IndicatorScore
-from kh_saas.domain.criteria_defaults import default_sets
+from kh_saas.domain.criteria_defaults import default_sets, published
 from kh_saas.domain.nominations import Nomination
 from kh_saas.domain.recognitions import Issuer, Recipient
 from kh_saas.domain.vocabulary import SubjectKind, Tier, Title
 
 
 def criteria_set(title: Title, tier: Tier) -> CriteriaSet:
-    d = next(s for s in default_sets() if s.title is title and s.tier is tier)
-    return CriteriaSet(
-        title=d.title,
-        tier=d.tier,
-        edition=d.edition,
-        scheme=d.scheme,
-        name=d.name,
-        legal_basis=d.legal_basis,
-        effective_from=d.effective_from,
-        criteria=d.criteria,
-        pass_mark=d.pass_mark,
-        actor="test",
-    )
+    return published(next(s for s in default_sets() if s.title is title and s.tier is tier), "t")
 
 
 def full_points(cs: CriteriaSet, minus: int = 0) -> tuple[IndicatorScore, ...]:

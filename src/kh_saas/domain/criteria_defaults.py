@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from kh_saas.domain.criteria import Criterion, Indicator
+from kh_saas.domain.criteria import CriteriaSet, Criterion, Indicator
 from kh_saas.domain.vocabulary import Scheme, Tier, Title
 
 
@@ -130,3 +130,19 @@ def default_sets() -> tuple[DefaultSet, ...]:
         _points_set(Title.LEARNING_CITIZEN, Tier.COMMUNE, "Công dân học tập"),
     ]  # fmt: skip
     return tuple(sets)
+
+
+def published(d: DefaultSet, actor: str) -> CriteriaSet:
+    """The default set as a new ``CriteriaSet`` aggregate (not saved)."""
+    return CriteriaSet(
+        title=d.title,
+        tier=d.tier,
+        edition=d.edition,
+        scheme=d.scheme,
+        name=d.name,
+        legal_basis=d.legal_basis,
+        effective_from=d.effective_from,
+        criteria=d.criteria,
+        pass_mark=d.pass_mark,
+        actor=actor,
+    )

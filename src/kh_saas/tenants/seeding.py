@@ -12,8 +12,7 @@ from collections.abc import Callable, Sequence
 import asyncpg
 from eventsourcing.domain import Aggregate
 
-from kh_saas.domain.criteria import CriteriaSet
-from kh_saas.domain.criteria_defaults import default_sets
+from kh_saas.domain.criteria_defaults import default_sets, published
 from kh_saas.storage.eventstore import EVENTS_TABLE
 from kh_saas.storage.migrations import quote_ident
 from kh_saas.tenants.admin_units import build_province_units
@@ -24,21 +23,7 @@ SYSTEM_ACTOR = "system:seed"
 
 
 def default_criteria_sets(_: Tenant) -> list[Aggregate]:
-    return [
-        CriteriaSet(
-            title=d.title,
-            tier=d.tier,
-            edition=d.edition,
-            scheme=d.scheme,
-            name=d.name,
-            legal_basis=d.legal_basis,
-            effective_from=d.effective_from,
-            criteria=d.criteria,
-            pass_mark=d.pass_mark,
-            actor=SYSTEM_ACTOR,
-        )
-        for d in default_sets()
-    ]
+    return [published(d, SYSTEM_ACTOR) for d in default_sets()]
 
 
 def province_units(tenant: Tenant) -> list[Aggregate]:
