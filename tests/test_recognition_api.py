@@ -285,6 +285,8 @@ async def test_revocation_and_decision_correction(qt: Province) -> None:
     }
     r = await qt.post("/revocations", body, role="signer")
     assert r.status_code == 201, r.text
+    stored = (await qt.get(f"/revocations/{r.json()['id']}", role="auditor")).json()
+    assert stored["reason"] == "fraud" and stored["recognition_ids"] == [rid]
     after = (await qt.get(f"/recognitions/{rid}")).json()
     assert after["revoked_by"] == r.json()["id"] and after["revoked_reason"] == "fraud"
     twice = await qt.post("/revocations", {**body, "number": "13/QĐ-UBND"}, role="signer")
