@@ -20,7 +20,7 @@ class DomainError(Exception):
 class RuleViolation(DomainError):
     """A rule of the rules table (``kh_saas.domain.rules``) does not hold."""
 
-    def __init__(self, rule: str, message: str, *, field: str | None = None) -> None:
+    def __init__(self, rule: str, message: str, field: str | None = None) -> None:
         super().__init__(rule, message, field=field)
         self.rule = rule
 

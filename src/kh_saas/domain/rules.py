@@ -146,6 +146,113 @@ _RULES = [
     ),
 ]
 
+_AWARD_RULES = [
+    Rule(
+        "award_signer",
+        "Each form has one signing authority: Bằng khen TTg — the Prime Minister (proposed by "
+        "the province through the Ministry of Home Affairs); Bằng khen tỉnh — the provincial "
+        "chairman; Bằng khen bộ — the minister; Giấy khen xã — the commune chairman; Giấy khen "
+        "cơ quan — the head of the agency or unit; the association signs its own certificates.",
+        "Law 06/2022/QH15 Art. 71–75, 78–80; NĐ 152/2025/NĐ-CP",
+        "verified",
+    ),
+    Rule(
+        "district_form_ended",
+        "No Giấy khen of a district chairman may be issued on or after 1 July 2025.",
+        "Law on Organisation of Local Government 2025; NĐ 129/2025/NĐ-CP (powers to communes)",
+        "verified",
+    ),
+    Rule(
+        "award_recipient_kind",
+        "Citizens are awarded as individuals, households as households, clans, communities and "
+        "units as collectives.",
+        "Law 06/2022/QH15 Art. 71–75 (cá nhân, tập thể, hộ gia đình)",
+        "verified",
+    ),
+    Rule(
+        "one_award_per_achievement",
+        "One achievement (same movement, period and occasion) is rewarded once, whatever the "
+        "form (enforced by a deterministic award id).",
+        "Law 06/2022/QH15 Art. 6 (không khen nhiều hình thức cho một thành tích)",
+        "verified",
+    ),
+    Rule(
+        "no_lower_prerequisite",
+        "A lower award is not a prerequisite for a higher one, except where a form's own "
+        "criteria say so.",
+        "NĐ 152/2025/NĐ-CP Art. 4",
+        "verified",
+    ),
+    Rule(
+        "pm_prior_certificate",
+        "A Prime Minister's certificate for an individual requires an earlier province or "
+        "ministry certificate.",
+        "Law 06/2022/QH15 Art. 73.1.b",
+        "verified",
+    ),
+    Rule(
+        "pm_five_good_years",
+        "… and five consecutive years rated 'completed tasks well' or better up to the "
+        "proposal.",
+        "Law 06/2022/QH15 Art. 73.1.b",
+        "verified",
+    ),
+    Rule(
+        "pm_three_cstdcs",
+        "… with three 'Chiến sĩ thi đua cơ sở' titles within those five years.",
+        "Law 06/2022/QH15 Art. 73.1.b",
+        "verified",
+    ),
+    Rule(
+        "thematic_not_merit",
+        "Thematic (chuyên đề) and sudden (đột xuất) awards do not count toward merit-based "
+        "awards.",
+        "NĐ 152/2025/NĐ-CP Art. 4",
+        "verified",
+    ),
+    Rule(
+        "suspended_subject",
+        "Proposals for a subject under discipline, investigation, inspection or complaint are "
+        "suspended until it ends.",
+        "NĐ 152/2025/NĐ-CP Art. 4",
+        "verified",
+    ),
+    Rule(
+        "giay_khen_criteria",
+        "Giấy khen criteria are set by each province (configured per tenant; default: a "
+        "household holds Gia đình học tập 3 years running, an individual is rated good or "
+        "better).",
+        "Law 06/2022/QH15 Art. 75.2; defaults are ours, not the law's",
+        "configurable",
+    ),
+    Rule(
+        "council_review",
+        "A proposal is approved only after the emulation and commendation council has met and "
+        "a majority voted for it.",
+        "Law 06/2022/QH15 Art. 84 (biên bản xét); NĐ 152/2025/NĐ-CP",
+        "probable",
+    ),
+    Rule(
+        "award_bonus",
+        "Bonus = multiplier × base salary in force on the decision date; from 1 July 2025: "
+        "PM certificate 3.0, province/ministry certificate 1.5, Giấy khen 0.3 (before: 1.0, "
+        "0.5, 0.15–0.3); households 1.5×, collectives 2× the individual bonus; base salary "
+        "2,340,000 VND from 1 July 2024.",
+        "NĐ 152/2025/NĐ-CP Art. 54; NĐ 98/2023/NĐ-CP Art. 71–73 (pre-2025 figures probable); "
+        "NĐ 73/2024/NĐ-CP",
+        "probable",
+    ),
+    Rule(
+        "award_annulment",
+        "An annulment names a reason (a) fraud, (b) false or forged documents, (c) appraisal "
+        "contrary to law, (d) standard later found unmet; the certificate and bonus are then "
+        "recovered, recorded as their own events.",
+        "Law 06/2022/QH15 Art. 93.2",
+        "verified",
+    ),
+]
+_RULES += _AWARD_RULES
+
 RULES: dict[str, Rule] = {r.code: r for r in _RULES}
 
 
