@@ -1,0 +1,344 @@
+"""Unit tests of every award rule (no database), with their boundaries."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import reduce
+from uuid import uuid4
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kh_saas.domain.award_rules import (
+    CSTDCS,
+    HeldTitle,
+    PastAward,
+    SubjectHistory,
+    check_award_header,
+    check_award_lines,
+    explain,
+)
+from kh_saas.domain.award_vocabulary import (
+    AwardForm,
+    AwardSigner,
+    Occasion,
+    Rating,
+    RecipientKind,
+    SuspensionReason,
+)
+from kh_saas.domain.awards import (
+    PROPOSAL_ALLOWED,
+    Achievement,
+    Award,
+    AwardIssuer,
+    AwardLine,
+    AwardProposal,
+    CouncilReview,
+    ProposalStatus,
+    award_id,
+)
+from kh_saas.domain.bonus import base_salary, bonus, multiplier
+from kh_saas.domain.errors import Conflict, IllegalTransition, RuleViolation
+from kh_saas.domain.nominations import Evidence
+from kh_saas.domain.vocabulary import RevocationReason, SubjectKind, Title
+from kh_saas.storage.mapper import JSONMapper
+
+ANNUAL_2025 = Achievement(period="2025", occasion=Occasion.ANNUAL)
+DOC = Evidence(file_name="bao-cao.pdf", sha256="c" * 64, url="https://files.example/b")
+
+
+def person(**over: object) -> SubjectHistory:
+    base: dict[str, object] = {"subject_id": uuid4(), "kind": SubjectKind.CITIZEN}
+    base.update(over)
+    return SubjectHistory(**base)  # type: ignore[arg-type]
+
+
+def verdicts(
+    history: SubjectHistory,
+    form: AwardForm,
+    achievement: Achievement = ANNUAL_2025,
+    on: date = date(2026, 3, 1),
+) -> dict[str, bool]:
+    return {r.rule: r.passed for r in explain(history, form, achievement, on)}
+
+
+def pm_candidate(
+    good_years: int,
+    cstdcs: int,
+    prior_occasion: Occasion = Occasion.ANNUAL,
+) -> SubjectHistory:
+    years = list(range(2025 - good_years + 1, 2026))
+    return person(
+        ratings={y: Rating.GOOD for y in years},
+        emulation_titles={y: (CSTDCS,) for y in years[:cstdcs]},
+        awards=(
+            PastAward(
+                AwardForm.PROVINCE_CERTIFICATE,
+                Achievement(period="2022", occasion=prior_occasion),
+                date(2023, 2, 1),
+                annulled=False,
+            ),
+        ),
+    )
+
+
+def test_pm_certificate_five_years_boundary() -> None:
+    five = verdicts(pm_candidate(5, 3), AwardForm.PM_CERTIFICATE)
+    assert five["pm_five_good_years"] and five["pm_three_cstdcs"] and five["pm_prior_certificate"]
+    four = verdicts(pm_candidate(4, 3), AwardForm.PM_CERTIFICATE)
+    assert four["pm_five_good_years"] is False
+    two_titles = verdicts(pm_candidate(5, 2), AwardForm.PM_CERTIFICATE)
+    assert two_titles["pm_three_cstdcs"] is False
+
+
+def test_a_gap_breaks_the_streak() -> None:
+    h = pm_candidate(5, 3)
+    h.ratings[2023] = Rating.COMPLETED
+    assert verdicts(h, AwardForm.PM_CERTIFICATE)["pm_five_good_years"] is False
+
+
+def test_thematic_awards_do_not_count_toward_merit() -> None:
+    v = verdicts(pm_candidate(5, 3, Occasion.THEMATIC), AwardForm.PM_CERTIFICATE)
+    assert v["pm_prior_certificate"] is False and v["thematic_not_merit"] is False
+    v = verdicts(pm_candidate(5, 3, Occasion.SUDDEN), AwardForm.PM_CERTIFICATE)
+    assert v["pm_prior_certificate"] is False
+
+
+def test_no_lower_award_needed_for_other_forms_or_non_individuals() -> None:
+    assert verdicts(person(), AwardForm.PROVINCE_CERTIFICATE)["no_lower_prerequisite"]
+    household = person(kind=SubjectKind.HOUSEHOLD)
+    assert verdicts(household, AwardForm.PM_CERTIFICATE)["no_lower_prerequisite"]
+
+
+def test_district_form_30_june_vs_1_july_2025() -> None:
+    issuer = AwardIssuer(signer=AwardSigner.DISTRICT_CHAIRMAN, name="UBND huyện Vĩnh Linh")
+    check_award_header(AwardForm.DISTRICT_CERTIFICATE, issuer, date(2025, 6, 30), date(2026, 1, 1))
+    with pytest.raises(RuleViolation) as err:
+        check_award_header(
+            AwardForm.DISTRICT_CERTIFICATE, issuer, date(2025, 7, 1), date(2026, 1, 1)
+        )
+    assert err.value.rule == "district_form_ended"
+    v = verdicts(person(), AwardForm.DISTRICT_CERTIFICATE, on=date(2025, 7, 1))
+    assert v["district_form_ended"] is False
+
+
+def test_signer_must_match_the_form() -> None:
+    wrong = AwardIssuer(signer=AwardSigner.COMMUNE_CHAIRMAN, name="UBND xã")
+    with pytest.raises(RuleViolation) as err:
+        check_award_header(
+            AwardForm.PROVINCE_CERTIFICATE, wrong, date(2025, 1, 1), date(2026, 1, 1)
+        )
+    assert err.value.rule == "award_signer" and err.value.field == "issuer.signer"
+
+
+def test_suspension_and_one_award_per_achievement() -> None:
+    assert (
+        verdicts(person(suspended=SuspensionReason.INSPECTION), AwardForm.PROVINCE_CERTIFICATE)[
+            "suspended_subject"
+        ]
+        is False
+    )
+    assert (
+        verdicts(person(award_exists=True), AwardForm.PROVINCE_CERTIFICATE)[
+            "one_award_per_achievement"
+        ]
+        is False
+    )
+    subject = uuid4()
+    assert award_id(subject, ANNUAL_2025) == award_id(subject, ANNUAL_2025)
+    assert award_id(subject, ANNUAL_2025) != award_id(
+        subject, Achievement(period="2025", occasion=Occasion.INTERIM_REVIEW)
+    )
+
+
+def test_giay_khen_household_needs_three_learning_years() -> None:
+    def household(years: list[int]) -> SubjectHistory:
+        return person(
+            kind=SubjectKind.HOUSEHOLD,
+            titles=tuple(HeldTitle(Title.LEARNING_HOUSEHOLD, y, revoked=False) for y in years),
+        )
+
+    assert verdicts(household([2023, 2024, 2025]), AwardForm.COMMUNE_CERTIFICATE)[
+        "giay_khen_criteria"
+    ]
+    assert not verdicts(household([2022, 2024, 2025]), AwardForm.COMMUNE_CERTIFICATE)[
+        "giay_khen_criteria"
+    ]
+    revoked = person(
+        kind=SubjectKind.HOUSEHOLD,
+        titles=(
+            HeldTitle(Title.LEARNING_HOUSEHOLD, 2023, revoked=False),
+            HeldTitle(Title.LEARNING_HOUSEHOLD, 2024, revoked=True),
+            HeldTitle(Title.LEARNING_HOUSEHOLD, 2025, revoked=False),
+        ),
+    )
+    assert not verdicts(revoked, AwardForm.COMMUNE_CERTIFICATE)["giay_khen_criteria"]
+
+
+def test_lines_name_every_failure() -> None:
+    ok, dup, clan = uuid4(), uuid4(), uuid4()
+    lines = [
+        AwardLine(subject_id=s, recipient_kind=k, citation="Có thành tích")
+        for s, k in [
+            (ok, RecipientKind.INDIVIDUAL),
+            (dup, RecipientKind.INDIVIDUAL),
+            (clan, RecipientKind.INDIVIDUAL),
+            (ok, RecipientKind.INDIVIDUAL),
+        ]
+    ]
+    histories = [
+        person(subject_id=ok),
+        person(subject_id=dup, award_exists=True),
+        person(subject_id=clan, kind=SubjectKind.CLAN),
+        person(subject_id=ok),
+    ]
+    failures = check_award_lines(
+        AwardForm.PROVINCE_CERTIFICATE,
+        achievement=ANNUAL_2025,
+        signed_on=date(2026, 1, 1),
+        lines=lines,
+        histories=histories,
+        criteria=(),
+    )
+    assert [(f.index, f.rule) for f in failures] == [
+        (1, "one_award_per_achievement"),
+        (2, "award_recipient_kind"),
+        (3, "one_award_per_achievement"),
+    ]
+
+
+def test_bonus_tables() -> None:
+    july = date(2025, 7, 1)
+    assert base_salary(date(2024, 6, 30)) == 1_800_000
+    assert base_salary(july) == 2_340_000
+    assert bonus(AwardForm.COMMUNE_CERTIFICATE, RecipientKind.HOUSEHOLD, july) == 1_053_000
+    assert bonus(AwardForm.PM_CERTIFICATE, RecipientKind.INDIVIDUAL, july) == 7_020_000
+    assert bonus(AwardForm.PROVINCE_CERTIFICATE, RecipientKind.INDIVIDUAL, july) == 3_510_000
+    assert (
+        bonus(AwardForm.COMMUNE_CERTIFICATE, RecipientKind.INDIVIDUAL, date(2025, 6, 30)) == 351_000
+    )
+    assert multiplier(AwardForm.ASSOCIATION_CERTIFICATE, RecipientKind.INDIVIDUAL, july) == 0
+
+
+def test_annulment_and_recovery() -> None:
+    award = Award(
+        subject_id=uuid4(),
+        recipient_kind=RecipientKind.INDIVIDUAL,
+        form=AwardForm.PROVINCE_CERTIFICATE,
+        achievement=ANNUAL_2025,
+        citation="x",
+        bonus_vnd=3_510_000,
+        decision_id=uuid4(),
+        decision_number="1/QĐ-UBND",
+        signed_on=date(2026, 1, 5),
+        actor="t",
+    )
+    with pytest.raises(RuleViolation):
+        award.record_recovery(certificate=True, bonus_vnd=0, on=date(2026, 2, 1), actor="t")
+    award.annul(
+        annulment_id=uuid4(),
+        number="2/QĐ-UBND",
+        signed_on=date(2026, 2, 1),
+        reason=RevocationReason.FRAUD,
+        actor="t",
+    )
+    with pytest.raises(Conflict):
+        award.annul(
+            annulment_id=uuid4(),
+            number="3/QĐ-UBND",
+            signed_on=date(2026, 2, 1),
+            reason=RevocationReason.FRAUD,
+            actor="t",
+        )
+    award.record_recovery(certificate=True, bonus_vnd=3_000_000, on=date(2026, 3, 1), actor="t")
+    with pytest.raises(RuleViolation, match="exceed"):
+        award.record_recovery(certificate=False, bonus_vnd=600_000, on=date(2026, 3, 2), actor="t")
+    assert award.certificate_recovered and award.bonus_recovered_vnd == 3_000_000
+
+
+def proposal() -> AwardProposal:
+    issuer = AwardIssuer(
+        signer=AwardSigner.COMMUNE_CHAIRMAN, name="UBND xã Gio Linh", unit_code="19483"
+    )
+    return AwardProposal(
+        number="12/TTr-UBND",
+        proposer=issuer,
+        form=AwardForm.PROVINCE_CERTIFICATE,
+        achievement=ANNUAL_2025,
+        lines=(
+            AwardLine(
+                subject_id=uuid4(),
+                recipient_kind=RecipientKind.HOUSEHOLD,
+                citation="Gia đình học tập tiêu biểu",
+            ),
+        ),
+        report=DOC,
+        parent_id=None,
+        actor="officer",
+    )
+
+
+REVIEW = CouncilReview(met_on=date(2026, 1, 10), votes_for=7, votes_total=9, minutes=DOC)
+SPLIT = CouncilReview(met_on=date(2026, 1, 10), votes_for=4, votes_total=8, minutes=DOC)
+PROVINCE = AwardIssuer(signer=AwardSigner.PROVINCE_CHAIRMAN, name="UBND tỉnh Quảng Trị")
+
+
+def act(p: AwardProposal, action: str, majority: bool) -> object:
+    match action:
+        case "submit":
+            return p.submit("o")
+        case "review":
+            return p.record_review(REVIEW if majority else SPLIT, "council")
+        case "approve":
+            return p.approve("council")
+        case "return":
+            return p.return_for_supplement(("bổ sung báo cáo",), "council")
+        case "reject":
+            return p.reject(("không đủ tiêu chuẩn",), "council")
+        case "forward":
+            return p.forward(
+                number="5/TTr-UBND", proposer=PROVINCE, form=AwardForm.PM_CERTIFICATE, actor="o"
+            )
+    raise AssertionError(action)
+
+
+def test_proposal_chain() -> None:
+    p = proposal()
+    for a in ["submit", "review", "approve"]:
+        act(p, a, True)
+    upper = act(p, "forward", True)
+    assert isinstance(upper, AwardProposal)
+    assert p.status is ProposalStatus.FORWARDED and p.forwarded_to == upper.id
+    assert upper.parent_id == p.id and upper.form is AwardForm.PM_CERTIFICATE
+    with pytest.raises(IllegalTransition) as err:
+        p.submit("o")
+    assert err.value.allowed == []
+
+
+def test_approval_needs_a_majority() -> None:
+    p = proposal()
+    act(p, "submit", True)
+    act(p, "review", False)
+    with pytest.raises(RuleViolation, match="majority"):
+        p.approve("council")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(sorted(PROPOSAL_ALLOWED)), st.booleans()), max_size=20))
+def test_random_proposal_commands_keep_the_machine_legal(cmds: list[tuple[str, bool]]) -> None:
+    p = proposal()
+    for action, majority in cmds:
+        before, version = p.status, p.version
+        try:
+            act(p, action, majority)
+        except (IllegalTransition, RuleViolation):
+            assert p.status is before and p.version == version
+            continue
+        assert before in PROPOSAL_ALLOWED[action]
+        if p.status is ProposalStatus.APPROVED:
+            assert p.review is not None and p.review.votes_for * 2 > p.review.votes_total
+    mapper = JSONMapper()
+    events = [mapper.to_domain_event(mapper.to_stored_event(e)) for e in p.collect_events()]
+    rebuilt = reduce(lambda agg, e: e.mutate(agg), events, None)  # type: ignore[attr-defined]
+    assert rebuilt is not None and rebuilt.__dict__ == p.__dict__
