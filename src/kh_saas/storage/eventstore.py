@@ -85,6 +85,18 @@ class TenantApplicationRecorder(PostgresApplicationRecorder):
             "SELECT originator_id, originator_version, topic, state FROM {schema}.{table} "
             "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
         ).format(schema=Identifier(datastore.schema), table=Identifier(events_table_name))
+        self._index_subjects = SQL(
+            "INSERT INTO {schema}.subject_events (subject_id, originator_id, topic, "
+            "notification_id) SELECT (convert_from(state, 'UTF8')::jsonb ->> 'subject_id')::uuid,"
+            " originator_id, topic, notification_id FROM {schema}.{table} "
+            "WHERE notification_id = ANY(%s) AND topic = ANY(%s)"
+        ).format(schema=Identifier(datastore.schema), table=Identifier(events_table_name))
+        self._select_subject_events = SQL(
+            "SELECT DISTINCT originator_id FROM {schema}.subject_events "
+            "WHERE subject_id = ANY(%s) AND topic = ANY(%s)"
+        ).format(schema=Identifier(datastore.schema))
+        #: Topics of events that carry a ``subject_id`` to index (set by the application).
+        self.subject_topics: frozenset[str] = frozenset()
         self._select_existing = SQL(
             "SELECT originator_id FROM {schema}.{table} "
             "WHERE originator_id = ANY(%s) AND originator_version = 1"
@@ -109,6 +121,13 @@ class TenantApplicationRecorder(PostgresApplicationRecorder):
             ]
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def aggregates_about(self, subject_ids: Sequence[UUID], topics: Sequence[str]) -> set[UUID]:
+        """Ids of aggregates whose indexed events name one of these subjects."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._select_subject_events, (list(subject_ids), list(topics)))
+            return {row["originator_id"] for row in curs.fetchall()}
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def existing(self, ids: Sequence[UUID]) -> set[UUID]:
         """Which of these aggregate ids are already in the store."""
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
@@ -124,7 +143,15 @@ class TenantApplicationRecorder(PostgresApplicationRecorder):
             if not stored_events:
                 return []
             self._insert_stored_events(curs, stored_events, **kwargs)
-            return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+            ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+            indexed = [
+                i
+                for i, e in zip(ids or [], stored_events, strict=False)
+                if e.topic in self.subject_topics
+            ]
+            if indexed:  # same transaction: the index never disagrees with the log
+                curs.execute(self._index_subjects, (indexed, list(self.subject_topics)))
+            return ids
 
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any

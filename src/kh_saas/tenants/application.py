@@ -16,6 +16,9 @@ from kh_saas.storage.eventstore import EVENTS_TABLE, TenantApplicationRecorder, 
 from kh_saas.storage.mapper import JSONMapper
 from kh_saas.storage.pools import WritePool
 
+#: Events indexed by subject (their aggregate ids are not derivable from the subject).
+SUBJECT_TOPICS = frozenset({"kh_saas.domain.awards:Award.Granted"})
+
 
 class TenantApplication(Application[UUID]):
     """The province's event store: commands load and save its aggregates here."""
@@ -27,6 +30,7 @@ class TenantApplication(Application[UUID]):
         self.schema = schema
         self._pool = pool
         super().__init__()
+        self.store.subject_topics = SUBJECT_TOPICS
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         # Only our own settings: stray POSTGRES_* / PERSISTENCE_MODULE variables must not

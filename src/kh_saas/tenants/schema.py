@@ -70,4 +70,24 @@ TENANT_MIGRATIONS = (
             WHERE topic = 'kh_saas.domain.recognitions:Recognition.Granted';
         """,
     ),
+    Migration(
+        6,
+        "subject_events",
+        # Events about a subject whose aggregate id cannot be derived from the subject alone
+        # (awards: keyed by achievement), written in the same transaction as the events.
+        f"""
+        CREATE TABLE {{schema}}.subject_events (
+            subject_id uuid NOT NULL,
+            originator_id uuid NOT NULL,
+            topic text NOT NULL,
+            notification_id bigint NOT NULL,
+            PRIMARY KEY (subject_id, notification_id)
+        );
+        INSERT INTO {{schema}}.subject_events
+            SELECT (convert_from(state, 'UTF8')::jsonb ->> 'subject_id')::uuid, originator_id,
+                   topic, notification_id
+            FROM {{schema}}.{EVENTS_TABLE}
+            WHERE topic = 'kh_saas.domain.awards:Award.Granted';
+        """,
+    ),
 )
