@@ -15,6 +15,11 @@ from litestar.openapi.spec import Components, SecurityScheme
 from kh_saas import __version__
 from kh_saas.api.admin_units import AdminUnitController
 from kh_saas.api.auth import authorize
+from kh_saas.api.awards import (
+    AwardController,
+    AwardDecisionController,
+    AwardProposalController,
+)
 from kh_saas.api.configuration import ConfigurationController
 from kh_saas.api.context import RequestContextMiddleware
 from kh_saas.api.decisions import (
@@ -97,6 +102,9 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         ConfigurationController,
         AdminUnitController,
         RegisterController,
+        AwardProposalController,
+        AwardDecisionController,
+        AwardController,
     ]
     return Litestar(
         route_handlers=route_handlers,

@@ -24,6 +24,7 @@ from litestar.types import ExceptionHandlersMap
 from kh_saas.domain.errors import DomainError, IllegalTransition, RuleViolation
 from kh_saas.domain.rules import RULES
 from kh_saas.logs import get_logger
+from kh_saas.tenants.award_commands import AwardDecisionRejected
 from kh_saas.tenants.commands import BulkRejected, DecisionRejected
 
 log = get_logger(__name__)
@@ -77,6 +78,10 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
     ),
     "duplicate_subject": ("Subject already registered", "The subject exists in this province."),
     "decision_exists": ("Decision already recorded", "This office already recorded the number."),
+    "award_decision_rejected": (
+        "Award decision refused",
+        "At least one recipient fails a rule; `errors` names every failing recipient and rule.",
+    ),
     "unknown_commune": ("Unknown commune", "The commune code is not in this province."),
     "http_error": ("HTTP error", "The request could not be served."),
 }
@@ -184,7 +189,7 @@ def _on_domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[Pr
             FieldError(f"items[{e.index}]" + (f".{e.field}" if e.field else ""), e.message, e.code)
             for e in exc.errors
         ]
-    elif isinstance(exc, DecisionRejected):
+    elif isinstance(exc, (AwardDecisionRejected, DecisionRejected)):
         errors = [
             FieldError(f"recipients[{f.index}]", f"{f.subject_id}: {f.message}", f.rule)
             for f in exc.failures

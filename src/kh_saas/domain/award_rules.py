@@ -13,6 +13,7 @@ from datetime import date
 from uuid import UUID
 
 import msgspec
+from eventsourcing.domain import Aggregate, event
 
 from kh_saas.domain.award_vocabulary import (
     GIAY_KHEN,
@@ -26,6 +27,7 @@ from kh_saas.domain.award_vocabulary import (
 )
 from kh_saas.domain.awards import Achievement, AwardIssuer, AwardLine, period_years
 from kh_saas.domain.errors import RuleViolation
+from kh_saas.domain.ids import stable_id
 from kh_saas.domain.rules import RULES
 from kh_saas.domain.vocabulary import SubjectKind, Title
 
@@ -80,6 +82,22 @@ DEFAULT_GIAY_KHEN: tuple[GiayKhenCriterion, ...] = tuple(
         ),
     ]
 )
+
+
+class GiayKhenCriteria(Aggregate):
+    """Tiêu chuẩn xét tặng Giấy khen of one province (Law Art. 75.2); defaults until set."""
+
+    @staticmethod
+    def create_id() -> UUID:
+        return stable_id("award-criteria")
+
+    @event("Configured")
+    def __init__(self, *, criteria: tuple[GiayKhenCriterion, ...], actor: str) -> None:
+        self.criteria = criteria
+
+    @event("Replaced")
+    def replace(self, *, criteria: tuple[GiayKhenCriterion, ...], actor: str) -> None:
+        self.criteria = criteria
 
 
 @dataclass(frozen=True)

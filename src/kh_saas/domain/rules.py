@@ -192,8 +192,7 @@ _AWARD_RULES = [
     ),
     Rule(
         "pm_five_good_years",
-        "… and five consecutive years rated 'completed tasks well' or better up to the "
-        "proposal.",
+        "… and five consecutive years rated 'completed tasks well' or better up to the proposal.",
         "Law 06/2022/QH15 Art. 73.1.b",
         "verified",
     ),
@@ -205,8 +204,7 @@ _AWARD_RULES = [
     ),
     Rule(
         "thematic_not_merit",
-        "Thematic (chuyên đề) and sudden (đột xuất) awards do not count toward merit-based "
-        "awards.",
+        "Thematic (chuyên đề) and sudden (đột xuất) awards do not count toward merit-based awards.",
         "NĐ 152/2025/NĐ-CP Art. 4",
         "verified",
     ),

@@ -1,0 +1,282 @@
+"""Award proposals, decisions, annulments and the eligibility explanation over HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.province import COMMUNE, SIGNER, Province, open_province
+
+EVIDENCE = {
+    "file_name": "bao-cao-thanh-tich.pdf",
+    "sha256": "d" * 64,
+    "url": "https://files.example/bc.pdf",
+}
+COMMUNE_SIGNER = {"signer": "commune_chairman", "name": "UBND xã Gio Linh", "unit_code": COMMUNE}
+PROVINCE = {"signer": "province_chairman", "name": "UBND tỉnh Quảng Trị", "unit_code": "44"}
+INTERIM = {"period": "2023-2025", "occasion": "interim_review"}
+
+
+@pytest.fixture
+async def qt(client: httpx.AsyncClient) -> Province:
+    return await open_province(client)
+
+
+async def citizen(qt: Province, name: str = "Lê Văn Tám") -> str:
+    r = await qt.post("/subjects", {"kind": "citizen", "name": name, "commune_code": COMMUNE})
+    assert r.status_code == 201
+    sid: str = r.json()["id"]
+    return sid
+
+
+def award_decision(
+    lines: list[dict[str, Any]],
+    form: str = "province_certificate",
+    number: str = "15/QĐ-UBND",
+    signed_on: str = "2026-02-01",
+    issuer: dict[str, Any] | None = None,
+    achievement: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    return {
+        "number": number,
+        "signed_on": signed_on,
+        "issuer": issuer or PROVINCE,
+        "signer": SIGNER,
+        "form": form,
+        "achievement": achievement or INTERIM,
+        "recipients": lines,
+    }
+
+
+def line(subject: str, kind: str = "individual") -> dict[str, Any]:
+    return {
+        "subject_id": subject,
+        "recipient_kind": kind,
+        "citation": "Đã có thành tích xuất sắc trong phong trào xây dựng xã hội học tập",
+    }
+
+
+async def test_proposal_chain_from_commune_to_province(qt: Province) -> None:
+    (household,) = await qt.households(1)
+    body = {
+        "number": "12/TTr-UBND",
+        "proposer": COMMUNE_SIGNER,
+        "form": "province_certificate",
+        "achievement": INTERIM,
+        "lines": [line(household, "household")],
+        "report": EVIDENCE,
+    }
+    r = await qt.post("/award-proposals", body)
+    assert r.status_code == 201, r.text
+    pid = r.json()["id"]
+    assert r.json()["allowed_actions"] == ["submit"]
+    early = await qt.post(f"/award-proposals/{pid}/approve", {}, role="reviewer")
+    assert early.status_code == 409 and early.json()["allowed"] == ["submit"]
+    await qt.post(f"/award-proposals/{pid}/submit", {})
+    split = {"met_on": "2026-01-10", "votes_for": 3, "votes_total": 6, "minutes": EVIDENCE}
+    await qt.post(f"/award-proposals/{pid}/review", split, role="reviewer")
+    no_majority = await qt.post(f"/award-proposals/{pid}/approve", {}, role="reviewer")
+    assert no_majority.status_code == 422 and no_majority.json()["rule"] == "council_review"
+    vote = {**split, "votes_for": 5}
+    await qt.post(f"/award-proposals/{pid}/review", vote, role="reviewer")
+    approved = await qt.post(f"/award-proposals/{pid}/approve", {}, role="reviewer")
+    assert approved.json()["status"] == "approved"
+    fwd = await qt.post(
+        f"/award-proposals/{pid}/forward",
+        {"number": "30/TTr-UBND", "proposer": PROVINCE, "form": "pm_certificate"},
+    )
+    assert fwd.status_code == 200 and fwd.json()["status"] == "forwarded"
+    upper = (await qt.get(f"/award-proposals/{fwd.json()['forwarded_to']}")).json()
+    assert upper["parent_id"] == pid and upper["form"] == "pm_certificate"
+    assert upper["status"] == "draft"
+
+
+async def test_decision_computes_bonuses_and_refuses_a_second_award(qt: Province) -> None:
+    (household,) = await qt.households(1)
+    person = await citizen(qt)
+    r = await qt.post(
+        "/award-decisions",
+        award_decision([line(household, "household"), line(person)]),
+        role="signer",
+    )
+    assert r.status_code == 201, r.text
+    d = r.json()
+    assert d["base_salary_vnd"] == 2_340_000
+    assert [x["bonus_vnd"] for x in d["recipients"]] == [5_265_000, 3_510_000]
+    assert d["total_bonus_vnd"] == 8_775_000
+    again = await qt.post(
+        "/award-decisions",
+        award_decision(
+            [line(person)], form="commune_certificate", number="3/QĐ-UBND", issuer=COMMUNE_SIGNER
+        ),
+        role="signer",
+    )
+    assert again.status_code == 422
+    assert again.json()["errors"][0]["code"] == "one_award_per_achievement"
+    award = await qt.get(f"/awards/{d['recipients'][1]['award_id']}", role="auditor")
+    assert award.json()["form"] == "province_certificate"
+
+
+async def test_signer_and_district_form(qt: Province) -> None:
+    person = await citizen(qt)
+    wrong = award_decision([line(person)], issuer=COMMUNE_SIGNER)
+    r = await qt.post("/award-decisions", wrong, role="signer")
+    assert r.status_code == 422 and r.json()["field"] == "issuer.signer"
+    district = {"signer": "district_chairman", "name": "UBND huyện Vĩnh Linh"}
+    annual_2024 = {"period": "2024", "occasion": "annual"}
+    late = award_decision(
+        [line(person)],
+        form="district_certificate",
+        signed_on="2025-07-01",
+        issuer=district,
+        achievement=annual_2024,
+    )
+    r = await qt.post("/award-decisions", late, role="signer")
+    assert r.status_code == 422 and r.json()["code"] == "district_form_ended"
+    await qt.client.put(
+        qt.url(f"/subjects/{person}/merits/2024"),
+        json={"rating": "good"},
+        headers=qt.keys["officer"],
+    )
+    in_time = {**late, "signed_on": "2025-06-30"}
+    r = await qt.post("/award-decisions", in_time, role="signer")
+    assert r.status_code == 201, r.text
+    assert r.json()["recipients"][0]["bonus_vnd"] == 702_000  # 0.3 × 2,340,000
+
+
+async def test_eligibility_explains_the_pm_certificate(qt: Province) -> None:
+    person = await citizen(qt)
+    url = f"/subjects/{person}/eligibility?form=pm_certificate&period=2025"
+    first = (await qt.get(url, role="auditor")).json()
+    rules = {r["rule"]: r["passed"] for r in first["rules"]}
+    assert first["eligible"] is False
+    assert rules["pm_prior_certificate"] is False and rules["pm_five_good_years"] is False
+    assert all(r["source"] for r in first["rules"])
+    for year in range(2021, 2026):
+        titles = ["chien_si_thi_dua_co_so"] if year % 2 else []
+        r = await qt.client.put(
+            qt.url(f"/subjects/{person}/merits/{year}"),
+            json={"rating": "excellent", "emulation_titles": titles},
+            headers=qt.keys["officer"],
+        )
+        assert r.status_code == 200, r.text
+    prior = award_decision(
+        [line(person)], achievement={"period": "2022", "occasion": "annual"}, signed_on="2023-03-01"
+    )
+    assert (await qt.post("/award-decisions", prior, role="signer")).status_code == 201
+    now = (await qt.get(url, role="auditor")).json()
+    assert now["eligible"] is True, now["rules"]
+    assert [a["form"] for a in now["awards"]] == ["province_certificate"]
+    four = (
+        await qt.get(
+            f"/subjects/{person}/eligibility?form=pm_certificate&period=2026", role="auditor"
+        )
+    ).json()
+    assert {r["rule"]: r["passed"] for r in four["rules"]}["pm_five_good_years"] is False
+
+
+async def test_household_streak_for_giay_khen(qt: Province) -> None:
+    (household,) = await qt.households(1)
+    for year in (2023, 2024, 2025):
+        r = await qt.post(
+            "/decisions",
+            qt.household_decision(
+                [household], f"{year}/QĐ-UBND", year=year, signed_on=f"{year + 1}-01-15"
+            ),
+            role="signer",
+        )
+        assert r.status_code == 201, r.text
+    e = await qt.get(f"/subjects/{household}/eligibility?form=commune_certificate&period=2025")
+    body = e.json()
+    assert body["eligible"] is True
+    assert body["titles"] == [
+        {"title": "learning_household", "years": [2023, 2024, 2025], "streak_to_period_end": 3}
+    ]
+    short = await qt.get(f"/subjects/{household}/eligibility?form=commune_certificate&period=2026")
+    assert short.json()["eligible"] is False
+
+
+async def test_suspension_blocks_proposals_and_decisions(qt: Province) -> None:
+    person = await citizen(qt)
+    r = await qt.post(
+        f"/subjects/{person}/suspensions", {"reason": "inspection", "since": "2026-01-01"}
+    )
+    assert r.status_code == 200 and r.json()["active"] == "inspection"
+    body = {
+        "number": "12/TTr-UBND",
+        "proposer": COMMUNE_SIGNER,
+        "form": "province_certificate",
+        "achievement": INTERIM,
+        "lines": [line(person)],
+        "report": EVIDENCE,
+    }
+    refused = await qt.post("/award-proposals", body)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["code"] == "suspended_subject"
+    d = await qt.post("/award-decisions", award_decision([line(person)]), role="signer")
+    assert d.json()["errors"][0]["code"] == "suspended_subject"
+    lifted = await qt.post(f"/subjects/{person}/suspensions/lift", {"on": "2026-03-01"})
+    assert lifted.json()["active"] is None and len(lifted.json()["periods"]) == 1
+    assert (await qt.post("/award-proposals", body)).status_code == 201
+
+
+async def test_annulment_and_recovery(qt: Province) -> None:
+    person = await citizen(qt)
+    d = (await qt.post("/award-decisions", award_decision([line(person)]), role="signer")).json()
+    aid = d["recipients"][0]["award_id"]
+    body = {
+        "number": "40/QĐ-UBND",
+        "signed_on": "2026-05-01",
+        "issuer": PROVINCE,
+        "signer": SIGNER,
+        "reason": "false_documents",
+        "explanation": "Hồ sơ giả mạo",
+        "award_ids": [aid],
+    }
+    r = await qt.post("/award-annulments", body, role="signer")
+    assert r.status_code == 201, r.text
+    award = (await qt.get(f"/awards/{aid}")).json()
+    assert award["annulled_by"] == r.json()["id"] and award["annul_reason"] == "false_documents"
+    rec = await qt.post(
+        f"/awards/{aid}/recoveries",
+        {"on": "2026-06-01", "certificate": True, "bonus_vnd": 3_510_000},
+    )
+    assert rec.status_code == 200
+    assert rec.json()["certificate_recovered"] and rec.json()["bonus_recovered_vnd"] == 3_510_000
+    too_much = await qt.post(f"/awards/{aid}/recoveries", {"on": "2026-06-02", "bonus_vnd": 1})
+    assert too_much.status_code == 422
+    twice = await qt.post("/award-annulments", {**body, "number": "41/QĐ-UBND"}, role="signer")
+    assert twice.json()["errors"][0]["code"] == "already_annulled"
+    assert (await qt.get(f"/award-annulments/{r.json()['id']}")).json()[
+        "reason"
+    ] == "false_documents"
+
+
+AWARD_ROUTES = [
+    ("POST", "/award-proposals", {}),
+    ("GET", "/award-proposals/{id}", None),
+    ("POST", "/award-proposals/{id}/submit", {}),
+    ("POST", "/award-decisions", {}),
+    ("GET", "/award-decisions/{id}", None),
+    ("GET", "/awards/{id}", None),
+    ("POST", "/awards/{id}/recoveries", {}),
+    ("POST", "/award-annulments", {}),
+    ("POST", "/subjects/{id}/suspensions", {}),
+    ("PUT", "/subjects/{id}/merits/2025", {}),
+    ("GET", "/subjects/{id}/eligibility?form=pm_certificate", None),
+    ("GET", "/award-criteria", None),
+    ("PUT", "/award-criteria", {"criteria": []}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), AWARD_ROUTES)
+async def test_award_routes_hide_other_tenants(
+    client: httpx.AsyncClient, qt: Province, method: str, path: str, body: Any
+) -> None:
+    other = await open_province(client, "ha-noi", "01")
+    person = await citizen(qt)
+    for role, key in other.keys.items():
+        r = await client.request(method, qt.url(path.format(id=person)), json=body, headers=key)
+        assert r.status_code == 404, (role, r.text)
