@@ -100,6 +100,8 @@ class Demo:
     keys: dict[str, dict[str, str]] = field(default_factory=dict)
     communes: list[dict[str, Any]] = field(default_factory=list)
     decisions: int = 0
+    recognised: dict[int, set[str]] = field(default_factory=dict)
+    revoked: set[str] = field(default_factory=set)
 
     # --- HTTP ---------------------------------------------------------------------------
 
@@ -272,6 +274,7 @@ class Demo:
             for n, c in enumerate(self.communes):
                 mine = households[n * per_commune : (n + 1) * per_commune]
                 chosen = [h for h in mine if self.rng.random() < share]
+                self.recognised.setdefault(year, set()).update(chosen)
                 issuer = {
                     "office": "commune_chairman",
                     "name": f"UBND {c['name']}",
@@ -419,6 +422,7 @@ class Demo:
             )["id"]
             for s in recognised[:5]
         ]
+        self.revoked.update(recognised[:5])
         self.call(
             "POST",
             "/revocations",
@@ -438,6 +442,204 @@ class Demo:
             },
         )
         self.log(f"revocations: {len(ids)} recognitions taken back")
+
+
+class DemoAwards:
+    """Three years of awards: Giấy khen in 2024 (before the reform, commune and district),
+    Giấy khen in 2025 for households with three learning years, the 2025 interim review
+    (sơ kết) with province certificates through a proposal chain, and a few annulments."""
+
+    def __init__(self, demo: Demo, ids: dict[str, Any]) -> None:
+        self.demo = demo
+        self.ids = ids
+        self.ratings: dict[tuple[str, int], str] = {}
+
+    def run(self) -> None:
+        d = self.demo
+        citizens = self.ids["citizens"][:120]
+        for sid in citizens:
+            for year in range(2021, 2026):
+                titles = ["chien_si_thi_dua_co_so"] if d.rng.random() < 0.5 else []
+                rating = d.rng.choice(["excellent", "good", "good", "completed"])
+                self.ratings[(sid, year)] = rating
+                d.call(
+                    "PUT",
+                    f"/subjects/{sid}/merits/{year}",
+                    "officer",
+                    {"rating": rating, "emulation_titles": titles},
+                )
+        c = d.communes[0]
+        commune = {
+            "signer": "commune_chairman",
+            "name": f"UBND {c['name']}",
+            "unit_code": c["code"],
+        }
+        good_2024 = [s for s in citizens if self.ratings[(s, 2024)] in ("excellent", "good")]
+        d.call(
+            "POST",
+            "/award-decisions",
+            "signer",
+            self._decision(
+                "201/QĐ-UBND",
+                "2025-03-01",
+                commune,
+                "commune_certificate",
+                {"period": "2024", "occasion": "annual"},
+                [self._line(s, "individual") for s in good_2024[:30]],
+            ),
+        )
+        district = {
+            "signer": "district_chairman",
+            "name": "UBND huyện Vĩnh Linh",
+            "unit_code": "464",
+        }
+        d.call(
+            "POST",
+            "/award-decisions",
+            "signer",
+            self._decision(
+                "77/QĐ-UBND",
+                "2025-05-20",
+                district,
+                "district_certificate",
+                {"period": "2024", "occasion": "thematic"},
+                [self._line(s, "individual") for s in good_2024[30:40]],
+            ),
+        )
+        # Households holding the title 2023–2025 with nothing revoked: Giấy khen 2025.
+        streak = sorted(
+            (
+                d.recognised.get(2023, set())
+                & d.recognised.get(2024, set())
+                & d.recognised.get(2025, set())
+            )
+            - d.revoked
+        )
+        d.call(
+            "POST",
+            "/award-decisions",
+            "signer",
+            self._decision(
+                "15/QĐ-UBND",
+                "2026-02-05",
+                commune,
+                "commune_certificate",
+                {"period": "2025", "occasion": "annual"},
+                [self._line(s, "household") for s in streak[:150]],
+            ),
+        )
+        interim = self._interim(commune, streak[150:170])
+        annulled = d.call(
+            "POST",
+            "/award-annulments",
+            "signer",
+            {
+                "number": "60/QĐ-UBND",
+                "signed_on": "2026-06-15",
+                "issuer": {"signer": "province_chairman", "name": "UBND tỉnh", "unit_code": "44"},
+                "signer": SIGNER,
+                "reason": "fraud",
+                "explanation": "Thành tích kê khai không đúng thực tế.",
+                "award_ids": [r["award_id"] for r in interim["recipients"][:2]],
+            },
+        )
+        d.call(
+            "POST",
+            f"/awards/{annulled['award_ids'][0]}/recoveries",
+            "officer",
+            {
+                "on": "2026-07-01",
+                "certificate": True,
+                "bonus_vnd": interim["recipients"][0]["bonus_vnd"],
+            },
+        )
+        d.log(
+            "awards: Giấy khen 2024 and 2025, district Giấy khen before the reform, "
+            "interim review 2025 (province certificates), 2 annulled"
+        )
+
+    def _line(self, sid: str, kind: str) -> dict[str, Any]:
+        return {
+            "subject_id": sid,
+            "recipient_kind": kind,
+            "citation": "Đã có thành tích trong phong trào xây dựng xã hội học tập",
+        }
+
+    def _decision(  # noqa: PLR0917 - mirrors the decision's fields in their printed order
+        self,
+        number: str,
+        signed_on: str,
+        issuer: dict[str, Any],
+        form: str,
+        achievement: dict[str, Any],
+        lines: list[dict[str, Any]],
+        proposal_id: str | None = None,
+    ) -> dict[str, Any]:
+        return {
+            "number": number,
+            "signed_on": signed_on,
+            "issuer": issuer,
+            "signer": SIGNER,
+            "form": form,
+            "achievement": achievement,
+            "recipients": lines,
+            "proposal_id": proposal_id,
+        }
+
+    def _interim(self, commune: dict[str, Any], households: list[str]) -> dict[str, Any]:
+        """Sơ kết 2025: commune proposes, its council approves, the province decides."""
+        d = self.demo
+        achievement = {"period": "2023-2025", "occasion": "interim_review"}
+        lines = [self._line(s, "household") for s in households]
+        lines += [self._line(s, "collective") for s in self.ids["clans"][:5]]
+        report = {
+            "file_name": "bao-cao-so-ket.pdf",
+            "sha256": "e" * 64,
+            "url": "https://files.example/so-ket-2025.pdf",
+        }
+        minutes = {
+            "file_name": "bien-ban-hoi-dong.pdf",
+            "sha256": "f" * 64,
+            "url": "https://files.example/bien-ban.pdf",
+        }
+        p = d.call(
+            "POST",
+            "/award-proposals",
+            "officer",
+            {
+                "number": "20/TTr-UBND",
+                "proposer": commune,
+                "form": "province_certificate",
+                "achievement": achievement,
+                "lines": lines,
+                "report": report,
+            },
+        )
+        path = f"/award-proposals/{p['id']}"
+        d.call("POST", f"{path}/submit", "officer")
+        d.call(
+            "POST",
+            f"{path}/review",
+            "reviewer",
+            {"met_on": "2026-01-20", "votes_for": 7, "votes_total": 9, "minutes": minutes},
+        )
+        d.call("POST", f"{path}/approve", "reviewer")
+        province = {"signer": "province_chairman", "name": "UBND tỉnh Quảng Trị", "unit_code": "44"}
+        result: dict[str, Any] = d.call(
+            "POST",
+            "/award-decisions",
+            "signer",
+            self._decision(
+                "310/QĐ-UBND",
+                "2026-03-15",
+                province,
+                "province_certificate",
+                achievement,
+                lines,
+                proposal_id=p["id"],
+            ),
+        )
+        return result
 
 
 def load_demo(
@@ -474,5 +676,6 @@ def load_demo(
         ids = demo.subjects(villages, households)
         revocable = demo.years(ids)
         demo.revocations(revocable)
+        DemoAwards(demo, ids).run()
     log(f"{slug} loaded in {time.perf_counter() - started:.0f} s ({demo.decisions} decisions)")
     return True
