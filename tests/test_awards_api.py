@@ -115,6 +115,12 @@ async def test_decision_computes_bonuses_and_refuses_a_second_award(qt: Province
     )
     assert again.status_code == 422
     assert again.json()["errors"][0]["code"] == "one_award_per_achievement"
+    register = (await qt.get("/registers/awards?period=2023-2025", role="auditor")).json()
+    assert register["state_awards"] == 2 and register["total_bonus_vnd"] == 8_775_000
+    assert {(i["form"], i["recipient_kind"]) for i in register["items"]} == {
+        ("province_certificate", "household"),
+        ("province_certificate", "individual"),
+    }
     award = await qt.get(f"/awards/{d['recipients'][1]['award_id']}", role="auditor")
     assert award.json()["form"] == "province_certificate"
 
@@ -247,6 +253,8 @@ async def test_annulment_and_recovery(qt: Province) -> None:
     assert rec.json()["certificate_recovered"] and rec.json()["bonus_recovered_vnd"] == 3_510_000
     too_much = await qt.post(f"/awards/{aid}/recoveries", {"on": "2026-06-02", "bonus_vnd": 1})
     assert too_much.status_code == 422
+    register = (await qt.get("/registers/awards?period=2023-2025", role="auditor")).json()
+    assert register["state_awards"] == 0 and register["total_bonus_vnd"] == 0  # annulled
     twice = await qt.post("/award-annulments", {**body, "number": "41/QĐ-UBND"}, role="signer")
     assert twice.json()["errors"][0]["code"] == "already_annulled"
     assert (await qt.get(f"/award-annulments/{r.json()['id']}")).json()[
@@ -268,6 +276,7 @@ AWARD_ROUTES = [
     ("GET", "/subjects/{id}/eligibility?form=pm_certificate", None),
     ("GET", "/award-criteria", None),
     ("PUT", "/award-criteria", {"criteria": []}),
+    ("GET", "/registers/awards", None),
 ]
 
 

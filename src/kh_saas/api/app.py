@@ -37,7 +37,7 @@ from kh_saas.api.metrics import (
 from kh_saas.api.nominations import NominationController
 from kh_saas.api.platform_routes import ApiKeyController, TenantController
 from kh_saas.api.problems import EXCEPTION_HANDLERS
-from kh_saas.api.registers import RegisterController
+from kh_saas.api.registers import AwardRegisterController, RegisterController
 from kh_saas.api.subject_imports import SubjectImportController
 from kh_saas.api.subjects import SubjectController
 from kh_saas.api.tenant_routes import TenantProfileController
@@ -102,6 +102,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         ConfigurationController,
         AdminUnitController,
         RegisterController,
+        AwardRegisterController,
         AwardProposalController,
         AwardDecisionController,
         AwardController,

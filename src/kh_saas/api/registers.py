@@ -125,3 +125,86 @@ class RegisterController(Controller):
             items=items(counts),
             unmapped=items(unmapped),
         )
+
+
+AWARD_GRANTED = "kh_saas.domain.awards:Award.Granted"
+AWARD_ANNULLED = "kh_saas.domain.awards:Award.Annulled"
+
+
+class AwardCount(msgspec.Struct):
+    form: str
+    recipient_kind: str
+    state_form: Annotated[bool, msgspec.Meta(description="False for the association's own")]
+    count: int
+    bonus_vnd: int
+
+
+class AwardRegister(msgspec.Struct, kw_only=True):
+    period: str | None
+    occasion: str | None
+    state_awards: int
+    association_awards: int
+    total_bonus_vnd: int
+    items: list[AwardCount]
+
+
+class AwardRegisterController(Controller):
+    path = "/v1/t/{slug:str}/registers"
+    tags = ["registers"]  # noqa: RUF012
+
+    @get(
+        "/awards",
+        opt=roles(*READERS),
+        summary="Awards in force (not annulled) by form and recipient kind, with the bonus "
+        "budget; the association's certificates are counted apart from state forms",
+        responses=problem_responses(401, 403, 404, 422),
+    )
+    async def awards(
+        self,
+        request: Request[Any, Any, Any],
+        slug: FromPath[str],
+        *,
+        period: FromQuery[str | None] = None,
+        occasion: FromQuery[str | None] = None,
+    ) -> AwardRegister:
+        tenant = current_tenant(request)
+        pool = service_of(request).clusters[tenant.cluster].read
+        table = f"{quote_ident(tenant.schema_name)}.{EVENTS_TABLE}"
+        rows = await pool.fetch(
+            f"""
+            WITH granted AS (
+                SELECT originator_id, convert_from(state, 'UTF8')::jsonb AS s
+                FROM {table} WHERE topic = $1
+            )
+            SELECT s ->> 'form' AS form, s ->> 'recipient_kind' AS kind, count(*) AS n,
+                   sum((s ->> 'bonus_vnd')::bigint) AS bonus
+            FROM granted g
+            WHERE ($2::text IS NULL OR s -> 'achievement' ->> 'period' = $2)
+              AND ($3::text IS NULL OR s -> 'achievement' ->> 'occasion' = $3)
+              AND NOT EXISTS (SELECT 1 FROM {table} v
+                              WHERE v.originator_id = g.originator_id AND v.topic = $4)
+            GROUP BY 1, 2 ORDER BY 1, 2
+            """,
+            AWARD_GRANTED,
+            period,
+            occasion,
+            AWARD_ANNULLED,
+        )
+        items = [
+            AwardCount(
+                form=r["form"],
+                recipient_kind=r["kind"],
+                state_form=r["form"] != "association_certificate",
+                count=int(r["n"]),
+                bonus_vnd=int(r["bonus"] or 0),
+            )
+            for r in rows
+        ]
+        return AwardRegister(
+            period=period,
+            occasion=occasion,
+            state_awards=sum(i.count for i in items if i.state_form),
+            association_awards=sum(i.count for i in items if not i.state_form),
+            total_bonus_vnd=sum(i.bonus_vnd for i in items),
+            items=items,
+        )

@@ -90,4 +90,12 @@ TENANT_MIGRATIONS = (
             WHERE topic = 'kh_saas.domain.awards:Award.Granted';
         """,
     ),
+    Migration(
+        7,
+        "award_index",
+        f"""
+        CREATE INDEX {EVENTS_TABLE}_awards_idx ON {{schema}}.{EVENTS_TABLE} (notification_id)
+            WHERE topic = 'kh_saas.domain.awards:Award.Granted';
+        """,
+    ),
 )
