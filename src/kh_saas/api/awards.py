@@ -352,7 +352,6 @@ class AwardProposalController(Controller):
     ) -> ProposalOut:
         cmd = award_commands(request)
         p = await in_thread(lambda: cmd.get(AwardProposal, proposal_id, "proposal"))
-        assert isinstance(p, AwardProposal)
         return proposal_out(p)
 
     async def _act(
@@ -505,7 +504,6 @@ class AwardDecisionController(Controller):
     ) -> AwardDecisionOut:
         cmd = award_commands(request)
         d = await in_thread(lambda: cmd.get(AwardDecision, decision_id, "award decision"))
-        assert isinstance(d, AwardDecision)
         return decision_out(d, full=True)
 
     @post(
@@ -546,7 +544,6 @@ class AwardController(Controller):
     ) -> AwardOut:
         cmd = award_commands(request)
         a = await in_thread(lambda: cmd.get(Award, award_id, "award"))
-        assert isinstance(a, Award)
         return award_out(a)
 
     @post(
@@ -621,7 +618,6 @@ class AwardController(Controller):
     ) -> AnnulmentOut:
         cmd = award_commands(request)
         a = await in_thread(lambda: cmd.get(AwardAnnulment, annulment_id, "annulment"))
-        assert isinstance(a, AwardAnnulment)
         return annulment_out(a)
 
     @post(

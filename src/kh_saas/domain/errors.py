@@ -45,3 +45,12 @@ class Conflict(DomainError):
     """The command clashes with what is already recorded (a duplicate, a stale version)."""
 
     status_hint = 409
+
+
+class NotFound(DomainError):
+    """No such aggregate in this province (also what another province's ids look like)."""
+
+    status_hint = 404
+
+    def __init__(self, what: str, ident: object) -> None:
+        super().__init__("not_found", f"no {what} {ident} in this province")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import Application
@@ -12,9 +12,12 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import InfrastructureFactory, Mapper, Notification, Recording
 from eventsourcing.utils import Environment, EnvType
 
+from kh_saas.domain.errors import NotFound
 from kh_saas.storage.eventstore import EVENTS_TABLE, TenantApplicationRecorder, TenantPersistence
 from kh_saas.storage.mapper import JSONMapper
 from kh_saas.storage.pools import WritePool
+
+A = TypeVar("A", bound=Aggregate)
 
 #: Events indexed by subject (their aggregate ids are not derivable from the subject).
 SUBJECT_TOPICS = frozenset({"kh_saas.domain.awards:Award.Granted"})
@@ -53,6 +56,13 @@ class TenantApplication(Application[UUID]):
             domain_event = self.mapper.to_domain_event(stored)
             current = found.get(stored.originator_id)
             found[stored.originator_id] = domain_event.mutate(current)  # type: ignore[attr-defined]
+        return found
+
+    def load(self, cls: type[A], ident: UUID, what: str) -> A:
+        """One aggregate of a known class, or :class:`NotFound` (404)."""
+        found = self.get_many([ident]).get(ident)
+        if not isinstance(found, cls):
+            raise NotFound(what, ident)
         return found
 
     def existing(self, ids: Iterable[UUID]) -> set[UUID]:

@@ -41,13 +41,13 @@ from kh_saas.domain.awards import (
     period_years,
 )
 from kh_saas.domain.bonus import base_salary, bonus
-from kh_saas.domain.errors import Conflict, DomainError, RuleViolation
+from kh_saas.domain.errors import Conflict, DomainError, NotFound, RuleViolation
 from kh_saas.domain.nominations import Evidence
 from kh_saas.domain.recognitions import Recognition, Signer, recognition_id
 from kh_saas.domain.subjects import Subject
 from kh_saas.domain.vocabulary import TITLE_SUBJECT, RevocationReason, Title
-from kh_saas.tenants.application import SUBJECT_TOPICS, TenantApplication
-from kh_saas.tenants.commands import BulkRejected, ItemError, NotFound
+from kh_saas.tenants.application import SUBJECT_TOPICS, A, TenantApplication
+from kh_saas.tenants.commands import BulkRejected, ItemError, take_back
 
 FIRST_YEAR = 2015  # the earliest assessment year the registers know
 
@@ -80,11 +80,8 @@ class AwardCommands:
     def __init__(self, app: TenantApplication) -> None:
         self.app = app
 
-    def get(self, cls: type[Aggregate], ident: UUID, what: str) -> Aggregate:
-        found = self.app.get_many([ident]).get(ident)
-        if not isinstance(found, cls):
-            raise NotFound(what, ident)
-        return found
+    def get(self, cls: type[A], ident: UUID, what: str) -> A:
+        return self.app.load(cls, ident, what)
 
     # --- configuration ------------------------------------------------------------------
 
@@ -225,7 +222,6 @@ class AwardCommands:
         forward_to: tuple[str, AwardIssuer, AwardForm] | None = None,
     ) -> AwardProposal:
         p = self.get(AwardProposal, proposal_id, "proposal")
-        assert isinstance(p, AwardProposal)
         saved: list[Aggregate] = [p]
         match action:
             case "submit":
@@ -262,7 +258,6 @@ class AwardCommands:
             raise Conflict("decision_exists", f"decision {d.number} is already recorded")
         if d.proposal_id is not None:
             proposal = self.get(AwardProposal, d.proposal_id, "proposal")
-            assert isinstance(proposal, AwardProposal)
             if proposal.status.value != "approved" or proposal.form is not d.form:
                 raise RuleViolation(
                     "council_review",
@@ -340,7 +335,6 @@ class AwardCommands:
         actor: str,
     ) -> AwardDecision:
         d = self.get(AwardDecision, decision_id, "award decision")
-        assert isinstance(d, AwardDecision)
         d.correct(number=number, signer=signer, reason=reason, actor=actor)
         self.app.save(d)
         return d
@@ -368,25 +362,19 @@ class AwardCommands:
             award_ids=tuple(award_ids),
             actor=actor,
         )
-        errors: list[ItemError] = []
-        awards = []
-        for index, aid in enumerate(award_ids):
-            award = loaded.get(aid)
-            if not isinstance(award, Award):
-                errors.append(ItemError(index, "award_ids", "not_found", f"no award {aid}"))
-                continue
-            try:
-                award.annul(
-                    annulment_id=annulment.id,
-                    number=number,
-                    signed_on=signed_on,
-                    reason=reason,
-                    actor=actor,
-                )
-            except Conflict as exc:
-                errors.append(ItemError(index, "award_ids", exc.code, exc.message))
-                continue
-            awards.append(award)
+        awards, errors = take_back(
+            loaded,
+            award_ids,
+            Award,
+            field="award_ids",
+            act=lambda award: award.annul(
+                annulment_id=annulment.id,
+                number=number,
+                signed_on=signed_on,
+                reason=reason,
+                actor=actor,
+            ),
+        )
         if errors:
             raise BulkRejected(errors, "awards to annul")
         try:
@@ -399,7 +387,6 @@ class AwardCommands:
         self, award_id_: UUID, *, certificate: bool, bonus_vnd: int, on: date, actor: str
     ) -> Award:
         award = self.get(Award, award_id_, "award")
-        assert isinstance(award, Award)
         award.record_recovery(certificate=certificate, bonus_vnd=bonus_vnd, on=on, actor=actor)
         self.app.save(award)
         return award

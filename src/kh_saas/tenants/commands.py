@@ -6,7 +6,7 @@ saves all its events in one transaction or raises and saves nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -47,13 +47,6 @@ from kh_saas.tenants.application import TenantApplication
 A = TypeVar("A", bound=Aggregate)
 
 
-class NotFound(DomainError):
-    status_hint = 404
-
-    def __init__(self, what: str, ident: object) -> None:
-        super().__init__("not_found", f"no {what} {ident} in this province")
-
-
 @dataclass(frozen=True)
 class ItemError:
     """A rejected item of a bulk command: its index, the field and why."""
@@ -72,6 +65,32 @@ class BulkRejected(DomainError):
             "bulk_rejected", f"{len(errors)} of the {what} are invalid; nothing was stored"
         )
         self.errors = errors
+
+
+def take_back(
+    loaded: Mapping[UUID, Aggregate],
+    ids: Sequence[UUID],
+    cls: type[A],
+    *,
+    field: str,
+    act: Callable[[A], None],
+) -> tuple[list[A], list[ItemError]]:
+    """Apply a revocation or annulment to each aggregate; every refusal becomes an item error
+    (missing, or already taken back), so one rejection lists them all."""
+    done: list[A] = []
+    errors: list[ItemError] = []
+    for index, ident in enumerate(ids):
+        target = loaded.get(ident)
+        if not isinstance(target, cls):
+            errors.append(ItemError(index, field, "not_found", f"no {cls.__name__} {ident}"))
+            continue
+        try:
+            act(target)
+        except Conflict as exc:
+            errors.append(ItemError(index, field, exc.code, exc.message))
+            continue
+        done.append(target)
+    return done, errors
 
 
 class DecisionRejected(DomainError):
@@ -106,10 +125,7 @@ class ProvinceCommands:
     # --- reading one aggregate -------------------------------------------------------------
 
     def get(self, cls: type[A], ident: UUID, what: str) -> A:
-        found = self.app.get_many([ident]).get(ident)
-        if not isinstance(found, cls):
-            raise NotFound(what, ident)
-        return found
+        return self.app.load(cls, ident, what)
 
     # --- subjects ------------------------------------------------------------------------
 
@@ -511,27 +527,19 @@ class ProvinceCommands:
             recognition_ids=tuple(recognition_ids),
             actor=actor,
         )
-        errors: list[ItemError] = []
-        recognitions: list[Recognition] = []
-        for index, rid in enumerate(recognition_ids):
-            rec = loaded.get(rid)
-            if not isinstance(rec, Recognition):
-                errors.append(
-                    ItemError(index, "recognition_ids", "not_found", f"no recognition {rid}")
-                )
-                continue
-            try:
-                rec.revoke(
-                    revocation_id=revocation.id,
-                    number=number,
-                    signed_on=signed_on,
-                    reason=reason,
-                    actor=actor,
-                )
-            except Conflict as exc:
-                errors.append(ItemError(index, "recognition_ids", exc.code, exc.message))
-                continue
-            recognitions.append(rec)
+        recognitions, errors = take_back(
+            loaded,
+            recognition_ids,
+            Recognition,
+            field="recognition_ids",
+            act=lambda rec: rec.revoke(
+                revocation_id=revocation.id,
+                number=number,
+                signed_on=signed_on,
+                reason=reason,
+                actor=actor,
+            ),
+        )
         if errors:
             raise BulkRejected(errors, "recognitions to revoke")
         try:

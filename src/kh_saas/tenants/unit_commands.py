@@ -22,7 +22,7 @@ from kh_saas.domain.errors import Conflict
 from kh_saas.domain.vocabulary import Tier
 from kh_saas.tenants.admin_units import new_village
 from kh_saas.tenants.application import TenantApplication
-from kh_saas.tenants.commands import BulkRejected, ItemError, NotFound
+from kh_saas.tenants.commands import BulkRejected, ItemError
 
 
 @dataclass(frozen=True)
@@ -43,10 +43,7 @@ class UnitCommands:
         self.communes = communes
 
     def unit(self, unit_id: UUID) -> AdminUnit:
-        found = self.app.get_many([unit_id]).get(unit_id)
-        if not isinstance(found, AdminUnit):
-            raise NotFound("administrative unit", unit_id)
-        return found
+        return self.app.load(AdminUnit, unit_id, "administrative unit")
 
     def create_villages(self, items: Sequence[VillageInput], actor: str) -> list[AdminUnit]:
         """All or nothing: every bad village is listed."""
