@@ -183,6 +183,22 @@ async def test_eligibility_explains_the_pm_certificate(qt: Province) -> None:
     assert {r["rule"]: r["passed"] for r in four["rules"]}["pm_five_good_years"] is False
 
 
+async def test_eligibility_rejects_bad_query_values(qt: Province) -> None:
+    person = await citizen(qt)
+    for query, field in [
+        ("form=pm_certificate&period=null", "period"),
+        ("form=pm_certificate&movement=BAD MOVEMENT", "movement"),
+        ("form=nobel_prize", "form"),
+    ]:
+        r = await qt.get(f"/subjects/{person}/eligibility?{query}")
+        assert r.status_code == 422, (query, r.text)
+        assert r.json()["field"] == field
+    r = await qt.client.put(
+        qt.url(f"/subjects/{person}/merits/99999"), json={}, headers=qt.keys["officer"]
+    )
+    assert r.status_code in (400, 404, 422) and r.status_code != 500
+
+
 async def test_household_streak_for_giay_khen(qt: Province) -> None:
     (household,) = await qt.households(1)
     for year in (2023, 2024, 2025):

@@ -68,3 +68,13 @@ async def test_register_counts_and_rolls_up(qt: Province) -> None:
     assert [(i["commune_code"], i["count"]) for i in current["items"]] == [(COMMUNE, 4)]
     assert current["unmapped"] == []
     assert (await register_view(qt, title="learning_household", year=2023))["total"] == 0
+
+
+async def test_register_year_is_bounded(qt: Province) -> None:
+    r = await qt.client.get(
+        qt.url("/registers/recognitions"),
+        params={"title": "learning_household", "year": 4503599627370497},
+        headers=qt.keys["auditor"],
+    )
+    assert r.status_code == 422
+    assert r.json()["field"] == "year"

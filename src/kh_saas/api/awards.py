@@ -12,10 +12,11 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from kh_saas.api.auth import current_tenant, roles
-from kh_saas.api.problems import problem_responses
+from kh_saas.api.problems import ProblemError, problem_responses
 from kh_saas.api.tenant_common import (
     BULK_BODY_BYTES,
     IdempotencyKey,
+    YearPath,
     actor,
     create_once,
     in_thread,
@@ -671,7 +672,7 @@ class AwardController(Controller):
         request: Request[Any, Any, Any],
         slug: FromPath[str],
         subject_id: FromPath[UUID],
-        year: FromPath[int],
+        year: YearPath,
         data: JSONBody[MeritIn],
     ) -> MeritOut:
         cmd, who = award_commands(request), actor(request)
@@ -706,9 +707,18 @@ class AwardController(Controller):
         on: FromQuery[date | None] = None,
     ) -> Eligibility:
         when = on or today()
-        achievement = Achievement(
-            movement=movement, period=period or str(when.year - 1), occasion=occasion
-        )
+        try:  # query strings are not validated against the struct's constraints by Litestar
+            achievement = msgspec.convert(
+                {
+                    "movement": movement,
+                    "period": period or str(when.year - 1),
+                    "occasion": occasion,
+                },
+                Achievement,
+            )
+        except msgspec.ValidationError as exc:
+            field = str(exc).rsplit("$.", 1)[-1].rstrip("`") if "$." in str(exc) else "period"
+            raise ProblemError(422, "validation_failed", str(exc), field=field) from exc
         cmd = award_commands(request)
         history, rules = await in_thread(
             lambda: cmd.eligibility(subject_id, form, achievement, when)

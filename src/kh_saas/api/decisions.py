@@ -15,6 +15,7 @@ from kh_saas.api.problems import problem_responses
 from kh_saas.api.tenant_common import (
     BULK_BODY_BYTES,
     IdempotencyKey,
+    YearQuery,
     actor,
     commands,
     create_once,
@@ -331,7 +332,7 @@ class RecognitionController(Controller):
         slug: FromPath[str],
         subject_id: FromQuery[UUID],
         title: FromQuery[Title],
-        year: FromQuery[int],
+        year: YearQuery,
     ) -> RecognitionOut:
         cmd = commands(request)
         rid = recognition_id(subject_id, title, year)

@@ -16,7 +16,7 @@ from litestar.params import FromPath, FromQuery
 
 from kh_saas.api.auth import current_tenant, roles
 from kh_saas.api.problems import problem_responses
-from kh_saas.api.tenant_common import service_of
+from kh_saas.api.tenant_common import YearQuery, service_of
 from kh_saas.domain.admin_units import SplitPolicy, roll_up_counts
 from kh_saas.domain.vocabulary import Title
 from kh_saas.reference import read_rows
@@ -69,7 +69,7 @@ class RegisterController(Controller):
         request: Request[Any, Any, Any],
         slug: FromPath[str],
         title: FromQuery[Title],
-        year: FromQuery[int],
+        year: YearQuery,
         *,
         by: FromQuery[Literal["recorded", "current_units"]] = "recorded",
         split: FromQuery[SplitPolicy] = SplitPolicy.PRIMARY,

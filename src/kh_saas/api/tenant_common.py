@@ -8,7 +8,7 @@ from typing import Annotated, Any, TypeVar
 
 import anyio
 from litestar import Request, Response
-from litestar.params import HeaderParameter
+from litestar.params import HeaderParameter, PathParameter, QueryParameter
 
 from kh_saas.api.auth import current_principal, current_tenant
 from kh_saas.api.idempotency import once
@@ -25,6 +25,10 @@ IdempotencyKey = Annotated[
         description="Retrying with the same key returns the first result instead of a duplicate.",
     ),
 ]
+
+#: An assessment year in a query string (bounded: the store keys ids by it).
+YearQuery = Annotated[int, QueryParameter(ge=2015, le=2100, description="Assessment year")]
+YearPath = Annotated[int, PathParameter(ge=2000, le=2100, description="Year")]
 
 #: Bulk bodies (50,000 subjects or recipients) are larger than ordinary ones.
 BULK_BODY_BYTES = 64 * 1024 * 1024
