@@ -21,6 +21,8 @@ async def test_openapi_documents_routes_and_problems(client: httpx.AsyncClient) 
     assert "application/problem+json" in create["responses"]["422"]["content"]
     assert any(p["name"] == "Idempotency-Key" for p in create.get("parameters", []))
     assert "ApiKey" in spec["components"]["securitySchemes"]
+    # Unknown fields are refused, and the schema says so.
+    assert spec["components"]["schemas"]["TenantIn"]["additionalProperties"] is False
     ui = await client.get("/schema/swagger", headers={"Authorization": ""})
     assert ui.status_code == 200
     assert "swagger" in ui.text.lower()

@@ -35,6 +35,7 @@ from kh_saas.api.metrics import (
     unregister_collector,
 )
 from kh_saas.api.nominations import NominationController
+from kh_saas.api.openapi_schema import StrictStructSchemaPlugin
 from kh_saas.api.platform_routes import ApiKeyController, TenantController
 from kh_saas.api.problems import EXCEPTION_HANDLERS
 from kh_saas.api.registers import AwardRegisterController, RegisterController
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         middleware=[RequestContextMiddleware, prometheus.middleware],
         openapi_config=openapi,
         request_max_body_size=settings.max_body_bytes,
+        plugins=[StrictStructSchemaPlugin()],
         debug=False,
         logging_config=None,
     )
