@@ -234,6 +234,12 @@ async def test_suspension_blocks_proposals_and_decisions(qt: Province) -> None:
         "lines": [line(person)],
         "report": EVIDENCE,
     }
+    backwards = await qt.post(
+        "/award-proposals",
+        {**body, "achievement": {"period": "2025-2020", "occasion": "interim_review"}},
+    )
+    assert backwards.status_code == 422
+    assert backwards.json()["field"] == "achievement.period"
     refused = await qt.post("/award-proposals", body)
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["code"] == "suspended_subject"

@@ -96,3 +96,20 @@ async def test_unknown_route_and_method_are_problems(client: httpx.AsyncClient) 
     r = await client.put("/v1/tenants", json={})
     assert r.status_code == 405
     assert r.json()["code"] == "method_not_allowed"
+
+
+async def test_nul_characters_are_refused(client: httpx.AsyncClient) -> None:
+    r = await client.post(
+        "/v1/tenants",
+        content=b'{"slug":"qt","name":"Qu\\u0000ang","province_code":"44"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert r.status_code == 422
+    assert r.json()["field"] == "body"
+    assert await _tenant_slugs(client) == []
+
+
+async def test_method_not_allowed_names_the_allowed_ones(client: httpx.AsyncClient) -> None:
+    r = await client.patch("/v1/tenants", json={})
+    assert r.status_code == 405
+    assert "POST" in r.headers["allow"] and "GET" in r.headers["allow"]

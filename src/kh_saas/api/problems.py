@@ -273,7 +273,9 @@ def _on_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Pr
         return problem_response(
             request, 413, "body_too_large", msg, errors=[FieldError("body", msg)]
         )
-    headers = {"WWW-Authenticate": 'Bearer realm="kh-saas"'} if status == 401 else None
+    headers = dict(exc.headers or {})  # e.g. Allow on 405
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="kh-saas"'
     if isinstance(exc, NotAuthorizedException) and detail == "Unauthorized":
         detail = PROBLEM_TYPES["unauthenticated"][1]
     return problem_response(
@@ -301,7 +303,9 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
 
 
 def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
-    """OpenAPI declarations of the problem documents a route can answer with."""
+    """OpenAPI declarations of the problem documents a route can answer with (any request can
+    also be malformed, 400/422, or meet a server failure, 500)."""
+    statuses = tuple(sorted({*statuses, 400, 422, 500}))
     return {
         status: ResponseSpec(
             data_container=Problem,
@@ -319,7 +323,24 @@ _STATUS_TEXT = {
     404: "Not found (also: the key belongs to another tenant)",
     409: "Conflict with existing state",
     413: "Request body too large",
-    422: "Invalid fields",
+    422: "Invalid fields, or a rule of the rules table not met",
+    500: "Internal error (quote the request id)",
 }
 
 __all__ = ["PROBLEM_MEDIA_TYPE", "FieldError", "MediaType", "Problem", "ProblemError"]
+
+
+async def refuse_nul_characters(request: Request[Any, Any, Any]) -> None:
+    """``before_request``: no text may carry U+0000 (PostgreSQL's jsonb, which reads the stored
+    events, cannot hold it), so refuse it at the door instead of storing an unreadable event."""
+    if request.method in ("POST", "PUT", "PATCH") and "json" in (
+        request.headers.get("content-type") or ""
+    ):
+        body = await request.body()
+        if b"\\u0000" in body or b"\x00" in body:
+            raise ProblemError(
+                422,
+                "validation_failed",
+                "text may not contain NUL (U+0000) characters",
+                field="body",
+            )

@@ -8,6 +8,7 @@ communes are now.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -15,9 +16,11 @@ from litestar import Controller, Request, get
 from litestar.params import FromPath, FromQuery
 
 from kh_saas.api.auth import current_tenant, roles
-from kh_saas.api.problems import problem_responses
+from kh_saas.api.problems import ProblemError, problem_responses
 from kh_saas.api.tenant_common import YearQuery, service_of
 from kh_saas.domain.admin_units import SplitPolicy, roll_up_counts
+from kh_saas.domain.award_vocabulary import Occasion
+from kh_saas.domain.awards import Period
 from kh_saas.domain.vocabulary import Title
 from kh_saas.reference import read_rows
 from kh_saas.storage.eventstore import EVENTS_TABLE
@@ -127,6 +130,13 @@ class RegisterController(Controller):
         )
 
 
+def _checked_period(period: str | None) -> str | None:
+    # Query strings are not checked against msgspec constraints by Litestar.
+    if period is not None and not re.fullmatch(r"20[0-9]{2}(-20[0-9]{2})?", period):
+        raise ProblemError(422, "validation_failed", "period is YYYY or YYYY-YYYY", field="period")
+    return period
+
+
 AWARD_GRANTED = "kh_saas.domain.awards:Award.Granted"
 AWARD_ANNULLED = "kh_saas.domain.awards:Award.Annulled"
 
@@ -164,8 +174,8 @@ class AwardRegisterController(Controller):
         request: Request[Any, Any, Any],
         slug: FromPath[str],
         *,
-        period: FromQuery[str | None] = None,
-        occasion: FromQuery[str | None] = None,
+        period: FromQuery[Period | None] = None,
+        occasion: FromQuery[Occasion | None] = None,
     ) -> AwardRegister:
         tenant = current_tenant(request)
         pool = service_of(request).clusters[tenant.cluster].read

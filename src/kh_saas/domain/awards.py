@@ -66,8 +66,16 @@ def award_id(subject_id: UUID, achievement: Achievement) -> UUID:
 
 
 def period_years(period: str) -> range:
+    """``"2024"`` → 2024; ``"2023-2025"`` → 2023–2025 (a backwards range is refused)."""
     first, _, last = period.partition("-")
-    return range(int(first), int(last or first) + 1)
+    years = range(int(first), int(last or first) + 1)
+    if not years:
+        raise RuleViolation(
+            "one_award_per_achievement",
+            f"period {period!r} ends before it starts",
+            field="achievement.period",
+        )
+    return years
 
 
 # --- proposals ------------------------------------------------------------------------------
