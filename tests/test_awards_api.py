@@ -277,6 +277,10 @@ async def test_annulment_and_recovery(qt: Province) -> None:
     assert too_much.status_code == 422
     register = (await qt.get("/registers/awards?period=2023-2025", role="auditor")).json()
     assert register["state_awards"] == 0 and register["total_bonus_vnd"] == 0  # annulled
+    bad = await qt.client.get(
+        qt.url("/registers/awards"), params={"period": "2024\x00"}, headers=qt.keys["auditor"]
+    )
+    assert bad.status_code == 422 and bad.json()["field"] == "period"
     twice = await qt.post("/award-annulments", {**body, "number": "41/QĐ-UBND"}, role="signer")
     assert twice.json()["errors"][0]["code"] == "already_annulled"
     assert (await qt.get(f"/award-annulments/{r.json()['id']}")).json()[

@@ -196,7 +196,7 @@ class AwardRegisterController(Controller):
             GROUP BY 1, 2 ORDER BY 1, 2
             """,
             AWARD_GRANTED,
-            period,
+            _checked_period(period),
             occasion,
             AWARD_ANNULLED,
         )
