@@ -125,6 +125,7 @@ class Service:
                 await self._provision(tenant, actor="system:resume")
             else:
                 await migrate_tenant(cluster, tenant, self.app_for(tenant))
+                await self.catalog.record_schema_version(tenant.id, TENANT_MIGRATIONS[-1].version)
 
     def commands_for(self, tenant: Tenant) -> ProvinceCommands:
         # Records may carry a commune in force today or one that existed before 1 July 2025.
@@ -157,6 +158,7 @@ class Service:
         except BaseException:
             await self.catalog.forget(tenant.id)
             raise
+        await self.catalog.record_schema_version(tenant.id, TENANT_MIGRATIONS[-1].version)
         active = await self.catalog.activate(tenant.id)
         log.info("tenant_provisioned", tenant=tenant.slug, cluster=tenant.cluster)
         return active
@@ -185,10 +187,6 @@ class Service:
         async with self.clusters.default.read.acquire() as conn:
             version = await current_version(conn, PLATFORM_SCHEMA)
             checks["catalog"] = "ok" if version == want_platform else f"at version {version}"
-            behind: list[str] = []
-            for tenant in await self.catalog.all(status="active"):
-                async with self.clusters[tenant.cluster].read.acquire() as tconn:
-                    if await current_version(tconn, tenant.schema_name) != want_tenant:
-                        behind.append(tenant.slug)
+            behind = await self.catalog.behind(want_tenant)
             checks["tenant_schemas"] = "ok" if not behind else "behind: " + ", ".join(behind)
         return checks

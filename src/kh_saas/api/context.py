@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from typing import Any
 
 import structlog
 from litestar.enums import ScopeType
@@ -69,9 +68,3 @@ def _header(scope: Scope, name: bytes) -> str | None:
             decoded: str = value.decode("latin-1")
             return decoded
     return None
-
-
-def request_id_of(scope: Any) -> str | None:
-    state = scope.get("state", {})
-    rid: str | None = state.get("request_id")
-    return rid

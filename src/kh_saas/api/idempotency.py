@@ -36,11 +36,6 @@ _STORE = f"""
 _RELEASE = f"DELETE FROM {PLATFORM_SCHEMA}.idempotency_keys WHERE scope = $1 AND key = $2"
 
 
-class Replay(msgspec.Struct):
-    status: int
-    body: bytes
-
-
 async def once(
     pool: asyncpg.Pool,
     *,

@@ -9,7 +9,6 @@ draft / submitted / returned ──withdraw──► withdrawn
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
@@ -242,8 +241,3 @@ def check_scores(scores: tuple[IndicatorScore, ...], criteria: CriteriaSet) -> N
                 )
         elif score.passed is None:
             raise RuleViolation("level_reached", "say passed true/false", field=f"{field}.passed")
-
-
-def assessment_year_ok(year: int, today: date) -> bool:
-    """Nominations are for a past or the current assessment year, within the movement."""
-    return 2015 <= year <= today.year

@@ -71,6 +71,12 @@ PLATFORM_MIGRATIONS = (
         );
         """,
     ),
+    Migration(
+        3,
+        "tenant_schema_version",
+        # Readiness reads one column instead of querying every tenant schema.
+        "ALTER TABLE {schema}.tenants ADD COLUMN schema_version integer",
+    ),
 )
 
 
@@ -153,6 +159,22 @@ class Catalog:
             f"DELETE FROM {PLATFORM_SCHEMA}.tenants WHERE id = $1 AND status = 'provisioning'",
             tenant_id,
         )
+
+    async def record_schema_version(self, tenant_id: UUID, version: int) -> None:
+        await self._pool.execute(
+            f"UPDATE {PLATFORM_SCHEMA}.tenants SET schema_version = $2 WHERE id = $1",
+            tenant_id,
+            version,
+        )
+
+    async def behind(self, version: int) -> list[str]:
+        """Active tenants whose schema is not at ``version``."""
+        rows = await self._pool.fetch(
+            f"SELECT slug FROM {PLATFORM_SCHEMA}.tenants WHERE status = 'active'"
+            " AND schema_version IS DISTINCT FROM $1 ORDER BY slug",
+            version,
+        )
+        return [r["slug"] for r in rows]
 
     async def get(self, slug: str) -> Tenant | None:
         row = await self._pool.fetchrow(
