@@ -101,3 +101,16 @@ async def test_unfinished_provisioning_is_completed_at_start(
         assert await again.event_count(tenant) == provisioned_events("46")
     finally:
         await again.stop()
+
+
+async def test_readiness_names_tenants_whose_schema_is_behind(settings: Settings) -> None:
+    service = Service(settings)
+    await service.start()
+    try:
+        await service.create_tenant(slug="hue", name="Huế", province_code="46", actor="test")
+        assert (await service.readiness())["tenant_schemas"] == "ok"
+        async with service.clusters.default.read.acquire() as conn:
+            await conn.execute(f"UPDATE {PLATFORM_SCHEMA}.tenants SET schema_version = 1")
+        assert (await service.readiness())["tenant_schemas"] == "behind: hue"
+    finally:
+        await service.stop()
