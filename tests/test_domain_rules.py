@@ -27,6 +27,7 @@ from kh_saas.domain.decision_rules import (
     check_recipients,
 )
 from kh_saas.domain.errors import RuleViolation
+from kh_saas.domain.ids import IdKey
 from kh_saas.domain.nominations import NominationStatus
 from kh_saas.domain.recognitions import Issuer, Recipient, upgrade_from, valid_until
 from kh_saas.domain.rules import RULES, markdown
@@ -35,12 +36,14 @@ from kh_saas.domain.subjects import (
     HouseholdDetails,
     Subject,
     mask_citizen_id,
+    subject_id,
     valid_citizen_id,
 )
 from kh_saas.domain.vocabulary import Scheme, SubjectKind, Tier, Title, scheme_for
 from tests.domain_fixtures import COMMUNE, all_pass, criteria_set, day, full_points, recipients
 
 TODAY = date(2026, 11, 23)
+KEY = IdKey(b"k" * 32)
 HH = Title.LEARNING_HOUSEHOLD
 COMMUNITY = Title.LEARNING_COMMUNITY
 
@@ -116,6 +119,7 @@ def test_citizen_id() -> None:
     assert mask_citizen_id("044090001234") == "********1234"
     with pytest.raises(RuleViolation) as err:
         Subject(
+            id=uuid4(),
             kind=SubjectKind.CITIZEN,
             name="Lê Thị Hoa",
             commune_code=None,
@@ -131,6 +135,7 @@ def test_citizen_id() -> None:
 def test_subject_ids_are_natural_keys() -> None:
     def make(ref: str | None) -> Subject:
         return Subject(
+            id=subject_id(KEY, SubjectKind.HOUSEHOLD, ref, HouseholdDetails()),
             kind=SubjectKind.HOUSEHOLD,
             name="Hộ Nguyễn Văn An",
             commune_code="19000",
@@ -144,6 +149,7 @@ def test_subject_ids_are_natural_keys() -> None:
     assert make(None).id != make(None).id
     with pytest.raises(RuleViolation):
         Subject(
+            id=uuid4(),
             kind=SubjectKind.HOUSEHOLD,
             name="X",
             commune_code=None,

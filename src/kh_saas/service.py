@@ -131,7 +131,7 @@ class Service:
         # Records may carry a commune in force today or one that existed before 1 July 2025.
         code = tenant.province_code
         known = communes_of(code) | frozenset(conversion_successors(code))
-        return ProvinceCommands(self.app_for(tenant), known)
+        return ProvinceCommands(self.app_for(tenant), known, tenant.id_key)
 
     def app_for(self, tenant: Tenant) -> TenantApplication:
         cluster = self.clusters[tenant.cluster]

@@ -16,7 +16,7 @@ import msgspec
 from eventsourcing.domain import Aggregate, event
 
 from kh_saas.domain.errors import RuleViolation
-from kh_saas.domain.ids import stable_id
+from kh_saas.domain.ids import IdKey, keyed_id
 from kh_saas.domain.vocabulary import CommunityKind, SubjectKind, Tier, UnitKind
 
 _CCCD = re.compile(r"^[0-9]{12}$")
@@ -77,12 +77,13 @@ _DETAILS: dict[SubjectKind, type[Details]] = {
 }
 
 
-def subject_id(kind: SubjectKind, ref: str | None, details: Details) -> UUID:
-    """Deterministic when the subject has a natural key, random otherwise."""
+def subject_id(key: IdKey, kind: SubjectKind, ref: str | None, details: Details) -> UUID:
+    """Deterministic when the subject has a natural key (CCCD, else the province's ``ref``),
+    keyed with the province's secret so the id does not reveal it; random otherwise."""
     if isinstance(details, CitizenDetails) and details.citizen_id:
-        return stable_id("citizen", details.citizen_id)
+        return keyed_id(key, "citizen", details.citizen_id)
     if ref:
-        return stable_id("subject", kind, ref)
+        return keyed_id(key, "subject", kind, ref)
     return uuid4()
 
 
@@ -105,14 +106,14 @@ def check_subject(kind: SubjectKind, name: str, details: Details) -> None:
 class Subject(Aggregate):
     """Đối tượng: anything a learning title can be given to."""
 
-    @staticmethod
-    def create_id(kind: SubjectKind, ref: str | None, details: Details) -> UUID:
-        return subject_id(kind, ref, details)
+    # No create_id: the id is keyed with the province's secret, so commands pass
+    # ``id=subject_id(key, ...)`` (the key must never be an event attribute).
 
     @event("Registered")
     def __init__(
         self,
         *,
+        id: UUID,  # the aggregate id (not an event attribute): see subject_id
         kind: SubjectKind,
         name: str,
         commune_code: str | None,

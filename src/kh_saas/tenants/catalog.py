@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
 import asyncpg
 
+from kh_saas.domain.ids import ID_KEY_BYTES, IdKey
 from kh_saas.storage.migrations import Migration
 
 PLATFORM_SCHEMA = "kh_platform"
@@ -77,6 +79,20 @@ PLATFORM_MIGRATIONS = (
         # Readiness reads one column instead of querying every tenant schema.
         "ALTER TABLE {schema}.tenants ADD COLUMN schema_version integer",
     ),
+    Migration(
+        4,
+        "tenant_id_keys",
+        # The province's secret for natural-key ids (docs/adr/0002-keyed-natural-ids.md).
+        # New tenants get 32 bytes from Python's `secrets`; rows that predate this get 32
+        # bytes from two gen_random_uuid() (PostgreSQL's strong random source).
+        """
+        ALTER TABLE {schema}.tenants ADD COLUMN id_key bytea;
+        UPDATE {schema}.tenants
+            SET id_key = uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid());
+        ALTER TABLE {schema}.tenants ALTER COLUMN id_key SET NOT NULL,
+            ADD CHECK (octet_length(id_key) >= 32);
+        """,
+    ),
 )
 
 
@@ -101,6 +117,8 @@ class Tenant:
     cluster: str
     status: str
     created_at: datetime
+    #: The province's secret for natural-key ids; never serialised, logged or served.
+    id_key: IdKey = field(repr=False)
 
 
 class TenantExists(Exception):
@@ -112,7 +130,13 @@ class TenantExists(Exception):
         self.value = value
 
 
-_COLUMNS = "id, slug, name, province_code, schema_name, cluster, status, created_at"
+_COLUMNS = "id, slug, name, province_code, schema_name, cluster, status, created_at, id_key"
+
+
+def _tenant(row: asyncpg.Record) -> Tenant:
+    values = dict(row)
+    values["id_key"] = IdKey(bytes(values["id_key"]))
+    return Tenant(**values)
 
 
 class Catalog:
@@ -128,8 +152,8 @@ class Catalog:
         try:
             row = await self._pool.fetchrow(
                 f"""INSERT INTO {PLATFORM_SCHEMA}.tenants
-                    (id, slug, name, province_code, schema_name, cluster, status)
-                    VALUES ($1, $2, $3, $4, $5, $6, 'provisioning')
+                    (id, slug, name, province_code, schema_name, cluster, status, id_key)
+                    VALUES ($1, $2, $3, $4, $5, $6, 'provisioning', $7)
                     RETURNING {_COLUMNS}""",
                 tenant_id,
                 slug,
@@ -137,12 +161,13 @@ class Catalog:
                 province_code,
                 schema_for(slug),
                 cluster,
+                secrets.token_bytes(ID_KEY_BYTES),
             )
         except asyncpg.UniqueViolationError as exc:
             field = "province_code" if "province_code" in (exc.constraint_name or "") else "slug"
             raise TenantExists(field, province_code if field == "province_code" else slug) from exc
         assert row is not None
-        return Tenant(**row)
+        return _tenant(row)
 
     async def activate(self, tenant_id: UUID) -> Tenant:
         row = await self._pool.fetchrow(
@@ -151,7 +176,7 @@ class Catalog:
             tenant_id,
         )
         assert row is not None
-        return Tenant(**row)
+        return _tenant(row)
 
     async def forget(self, tenant_id: UUID) -> None:
         """Drop a reservation whose provisioning failed."""
@@ -181,7 +206,7 @@ class Catalog:
             f"SELECT {_COLUMNS} FROM {PLATFORM_SCHEMA}.tenants WHERE slug = $1",
             slug,
         )
-        return None if row is None else Tenant(**row)
+        return None if row is None else _tenant(row)
 
     async def all(self, status: str | None = None) -> list[Tenant]:
         rows = await self._pool.fetch(
@@ -189,4 +214,4 @@ class Catalog:
             " WHERE $1::text IS NULL OR status = $1 ORDER BY created_at, slug",
             status,
         )
-        return [Tenant(**r) for r in rows]
+        return [_tenant(r) for r in rows]

@@ -29,6 +29,7 @@ from kh_saas.domain.decision_rules import (
     check_recipients,
 )
 from kh_saas.domain.errors import Conflict, DomainError, RuleViolation
+from kh_saas.domain.ids import IdKey
 from kh_saas.domain.nominations import Evidence, Nomination
 from kh_saas.domain.recognitions import (
     Issuer,
@@ -40,7 +41,7 @@ from kh_saas.domain.recognitions import (
     upgrade_from,
     valid_until,
 )
-from kh_saas.domain.subjects import Details, Subject
+from kh_saas.domain.subjects import Details, Subject, subject_id
 from kh_saas.domain.vocabulary import RevocationReason, Scheme, SubjectKind, Tier, Title, scheme_for
 from kh_saas.tenants.application import TenantApplication
 
@@ -118,9 +119,10 @@ class SubjectInput:
 class ProvinceCommands:
     """The write side of one province."""
 
-    def __init__(self, app: TenantApplication, communes: frozenset[str]) -> None:
+    def __init__(self, app: TenantApplication, communes: frozenset[str], id_key: IdKey) -> None:
         self.app = app
         self.communes = communes
+        self.id_key = id_key
 
     # --- reading one aggregate -------------------------------------------------------------
 
@@ -152,6 +154,7 @@ class ProvinceCommands:
                 continue
             try:
                 subject = Subject(
+                    id=subject_id(self.id_key, item.kind, item.ref, item.details),
                     kind=item.kind,
                     name=item.name,
                     commune_code=item.commune_code,
