@@ -105,7 +105,7 @@ async def test_nul_characters_are_refused(client: httpx.AsyncClient) -> None:
         headers={"Content-Type": "application/json"},
     )
     assert r.status_code == 422
-    assert r.json()["field"] == "body"
+    assert r.json()["field"] == "name"
     assert await _tenant_slugs(client) == []
 
 

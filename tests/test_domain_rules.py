@@ -16,7 +16,6 @@ from kh_saas.domain.authority import (
     check_rows,
     default_matrix,
     row_for,
-    valid_decision_number,
 )
 from kh_saas.domain.decision_rules import (
     DecisionDraft,
@@ -26,6 +25,7 @@ from kh_saas.domain.decision_rules import (
     check_decision_header,
     check_recipients,
 )
+from kh_saas.domain.document_numbers import valid_document_number
 from kh_saas.domain.errors import RuleViolation
 from kh_saas.domain.ids import IdKey
 from kh_saas.domain.nominations import NominationStatus
@@ -105,10 +105,17 @@ def test_scheme_by_title_and_tier() -> None:
         ("123", False),
         ("12/qđ-ubnd", False),
         ("1234567/QĐ-UBND", False),
+        ("123//QĐ-UBND", False),
+        ("123/25/QĐ-UBND", False),
+        ("abc", False),
+        ("12/TTr-UBND", True),
+        ("07/2025/QĐ-UBND", True),
+        ("5/QĐ-UBND-VX", True),
+        ("123/QĐ-UBND ", False),
     ],
 )
 def test_decision_number_shape(number: str, ok: bool) -> None:
-    assert valid_decision_number(number) is ok
+    assert valid_document_number(number) is ok
 
 
 def test_citizen_id() -> None:

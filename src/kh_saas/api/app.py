@@ -28,6 +28,7 @@ from kh_saas.api.decisions import (
     RevocationController,
 )
 from kh_saas.api.health import healthz, problem_type, readyz
+from kh_saas.api.intake import admit_json_body
 from kh_saas.api.metrics import (
     MetricsController,
     prometheus,
@@ -37,7 +38,7 @@ from kh_saas.api.metrics import (
 from kh_saas.api.nominations import NominationController
 from kh_saas.api.openapi_schema import StrictStructSchemaPlugin
 from kh_saas.api.platform_routes import ApiKeyController, TenantController
-from kh_saas.api.problems import EXCEPTION_HANDLERS, refuse_nul_characters
+from kh_saas.api.problems import EXCEPTION_HANDLERS
 from kh_saas.api.registers import AwardRegisterController, RegisterController
 from kh_saas.api.subject_imports import SubjectImportController
 from kh_saas.api.subjects import SubjectController
@@ -118,7 +119,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         openapi_config=openapi,
         request_max_body_size=settings.max_body_bytes,
         plugins=[StrictStructSchemaPlugin()],
-        before_request=refuse_nul_characters,
+        before_request=admit_json_body,
         debug=False,
         logging_config=None,
     )

@@ -7,6 +7,7 @@ a role the route does not allow → 403.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from typing import Any
 
@@ -15,6 +16,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
+from kh_saas.api.problems import FieldError, ProblemError
 from kh_saas.service import Service
 from kh_saas.tenants.catalog import Tenant
 from kh_saas.tenants.keys import ApiKey
@@ -41,6 +43,7 @@ async def authorize(
     connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
     """Guard applied to every route; routes opt in to being public."""
+    refuse_control_characters(connection)
     opt = handler.opt
     if opt.get("public"):
         return
@@ -72,6 +75,23 @@ async def authorize(
             + ", ".join(sorted(r.value for r in allowed))
             + "."
         )
+
+
+def refuse_control_characters(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+    """Path and query values get the door's rule for text: no NUL or other C0 control
+    character (PostgreSQL cannot hold NUL; none belongs in a slug, id or filter)."""
+    faults = [
+        FieldError(name, "may not contain control characters such as NUL (U+0000)")
+        for name, value in [*connection.path_params.items(), *connection.query_params.multi_items()]
+        if isinstance(value, str) and _CONTROL.search(value)
+    ]
+    if faults:
+        raise ProblemError(
+            422, "validation_failed", "control characters in the path or query", errors=faults
+        )
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _may_see(key: ApiKey, slug: str) -> bool:

@@ -15,6 +15,7 @@ from kh_saas.api.auth import current_tenant, roles
 from kh_saas.api.problems import ProblemError, problem_responses
 from kh_saas.api.tenant_common import (
     BULK_BODY_BYTES,
+    DocumentNumber,
     IdempotencyKey,
     YearPath,
     actor,
@@ -50,7 +51,6 @@ OFFICERS = (Role.TENANT_ADMIN, Role.OFFICER)
 COUNCIL = (Role.TENANT_ADMIN, Role.REVIEWER)
 SIGNERS = (Role.SIGNER,)
 READERS = (Role.TENANT_ADMIN, Role.OFFICER, Role.REVIEWER, Role.SIGNER, Role.AUDITOR)
-Number = Annotated[str, msgspec.Meta(min_length=3, max_length=40, examples=["12/QĐ-UBND"])]
 Lines = Annotated[list[AwardLine], msgspec.Meta(min_length=1, max_length=10_000)]
 
 
@@ -61,7 +61,7 @@ def award_commands(request: Request[Any, Any, Any]) -> AwardCommands:
 class ProposalIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Tờ trình đề nghị khen thưởng with its lines and the achievement report."""
 
-    number: Annotated[str, msgspec.Meta(min_length=3, max_length=40, examples=["12/TTr-UBND"])]
+    number: DocumentNumber
     proposer: AwardIssuer
     form: AwardForm
     achievement: Achievement
@@ -92,13 +92,13 @@ class ReasonsIn(msgspec.Struct, forbid_unknown_fields=True):
 class ForwardIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Trình cấp trên: the new proposal's number, proposing office and form."""
 
-    number: Number
+    number: DocumentNumber
     proposer: AwardIssuer
     form: AwardForm
 
 
 class AwardDecisionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    number: Number
+    number: DocumentNumber
     signed_on: date
     issuer: AwardIssuer
     signer: Signer
@@ -126,12 +126,12 @@ class AwardDecisionOut(msgspec.Struct, kw_only=True):
 
 class CorrectionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
-    number: Number | None = None
+    number: DocumentNumber | None = None
     signer: Signer | None = None
 
 
 class AnnulmentIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    number: Number
+    number: DocumentNumber
     signed_on: date
     issuer: AwardIssuer
     signer: Signer

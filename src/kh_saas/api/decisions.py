@@ -14,6 +14,7 @@ from kh_saas.api.auth import roles
 from kh_saas.api.problems import problem_responses
 from kh_saas.api.tenant_common import (
     BULK_BODY_BYTES,
+    DocumentNumber,
     IdempotencyKey,
     YearQuery,
     actor,
@@ -38,13 +39,12 @@ from kh_saas.tenants.roles import Role
 SIGNERS = (Role.SIGNER,)
 READERS = (Role.TENANT_ADMIN, Role.OFFICER, Role.REVIEWER, Role.SIGNER, Role.AUDITOR)
 
-Number = Annotated[str, msgspec.Meta(min_length=3, max_length=40, examples=["123/QĐ-UBND"])]
 
 
 class DecisionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """A signed recognition decision; all recipients are recognised, or none."""
 
-    number: Number
+    number: DocumentNumber
     signed_on: date
     issuer: Issuer
     signer: Signer
@@ -72,7 +72,7 @@ class DecisionOut(msgspec.Struct, kw_only=True):
 
 
 class RevocationIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    number: Number
+    number: DocumentNumber
     signed_on: date
     issuer: Issuer
     signer: Signer
@@ -94,7 +94,7 @@ class RevocationOut(msgspec.Struct, kw_only=True):
 
 class DecisionCorrectionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
-    number: Number | None = None
+    number: DocumentNumber | None = None
     signer: Signer | None = None
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import msgspec
 from litestar import MediaType, Request, Response
+from litestar.constants import RESERVED_KWARGS
 from litestar.exceptions import (
     HTTPException,
     NotAuthorizedException,
@@ -18,9 +19,11 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import ParameterKwarg
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from litestar.types import ExceptionHandlersMap
+from litestar.types import Empty, ExceptionHandlersMap
 
+from kh_saas.api.body_errors import body_errors
 from kh_saas.domain.errors import DomainError, IllegalTransition, RuleViolation
 from kh_saas.domain.rules import RULES
 from kh_saas.logs import get_logger
@@ -38,6 +41,10 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
         "One or more fields are missing, unknown or malformed; see `errors`.",
     ),
     "malformed_json": ("Malformed JSON", "The request body is not valid JSON."),
+    "nesting_too_deep": (
+        "Body nested too deeply",
+        "Objects and arrays in the body nest deeper than the service accepts (32 levels).",
+    ),
     "body_too_large": ("Request body too large", "The request body exceeds the size limit."),
     "unauthenticated": (
         "Authentication required",
@@ -186,8 +193,8 @@ def _on_domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[Pr
     errors: list[FieldError] | None = None
     if isinstance(exc, BulkRejected):
         errors = [
-            FieldError(f"items[{e.index}]" + (f".{e.field}" if e.field else ""), e.message, e.code)
-            for e in exc.errors
+            FieldError(path, e.message, e.code)
+            for path, e in zip(exc.paths(), exc.errors, strict=True)
         ]
     elif isinstance(exc, (AwardDecisionRejected, DecisionRejected)):
         errors = [
@@ -229,13 +236,54 @@ def _join(found: list[str]) -> str:
     return f"{where}.{name}" if where else name
 
 
+_MISSING_PARAMETER = re.compile(
+    r"Missing required (?:query|header|path|cookie) parameter '([^']+)'"
+)
+
+
 def _on_validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Problem]:
-    items = exc.extra if isinstance(exc.extra, list) else []
-    errors = [
-        FieldError(_field_of(i), str(i.get("message", ""))) for i in items if isinstance(i, dict)
-    ] or [FieldError("body", str(exc.detail))]
-    detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
+    items = [i for i in (exc.extra if isinstance(exc.extra, list) else []) if isinstance(i, dict)]
+    errors = [FieldError(_field_of(i), str(i.get("message", ""))) for i in items]
+    if _MISSING_PARAMETER.search(str(exc.detail)):  # Litestar names the first one only
+        errors += _missing_query_parameters(request)
+    errors = _with_every_body_fault(request, errors) or [FieldError("body", str(exc.detail))]
+    detail = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
+    if len(errors) > 5:
+        detail += f"; and {len(errors) - 5} more (see errors)"
     return problem_response(request, 422, "validation_failed", detail, errors=errors)
+
+
+def _missing_query_parameters(request: Request[Any, Any, Any]) -> list[FieldError]:
+    """Every required query parameter the request left out, by the name it goes by."""
+    missing: list[FieldError] = []
+    for name, fd in request.route_handler.parsed_fn_signature.parameters.items():
+        kd = fd.kwarg_definition
+        if name in RESERVED_KWARGS or name in request.path_params or fd.is_optional:
+            continue
+        if fd.has_default or not isinstance(kd, ParameterKwarg | None):
+            continue
+        if kd is not None and (kd.header or kd.cookie or kd.required is False):
+            continue
+        alias = (kd.query if kd is not None else None) or name
+        if alias not in request.query_params:
+            missing.append(FieldError(alias, f"required query parameter {alias!r} is missing"))
+    return missing
+
+
+def _with_every_body_fault(
+    request: Request[Any, Any, Any], errors: list[FieldError]
+) -> list[FieldError]:
+    """Replace msgspec's first body fault by all of them (query and header faults stay)."""
+    data = request.route_handler.parsed_data_field
+    body = request._connection_state.json  # decoded and cleaned at the door (api/intake.py)
+    if data is None or body is Empty:
+        return errors
+    faults = body_errors(body, data.raw)
+    if not faults:
+        return errors
+    others = set(request.route_handler.parsed_fn_signature.parameters) - {"data"}
+    kept = [e for e in errors if e.field.split(".")[0].split("[")[0] in others]
+    return kept + [FieldError(field, message) for field, message in faults]
 
 
 def _on_problem(request: Request[Any, Any, Any], exc: ProblemError) -> Response[Problem]:
@@ -270,6 +318,10 @@ def _on_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Pr
         )
     if status == 413:
         msg = "the request body is larger than the service accepts"
+        handler = request.scope.get("route_handler")
+        limit = getattr(handler, "resolve_request_max_body_size", lambda: None)()
+        if limit:
+            msg = f"the request body is larger than this route accepts ({_size(limit)})"
         return problem_response(
             request, 413, "body_too_large", msg, errors=[FieldError("body", msg)]
         )
@@ -281,6 +333,12 @@ def _on_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Pr
     return problem_response(
         request, status, _CODES.get(status, "http_error"), detail, headers=headers
     )
+
+
+def _size(limit: int) -> str:
+    """``2097152`` → ``2 MiB (2,097,152 bytes)``."""
+    mib = limit / (1024 * 1024)
+    return f"{mib:g} MiB ({limit:,} bytes)" if mib >= 1 else f"{limit:,} bytes"
 
 
 def _on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
@@ -329,18 +387,3 @@ _STATUS_TEXT = {
 
 __all__ = ["PROBLEM_MEDIA_TYPE", "FieldError", "MediaType", "Problem", "ProblemError"]
 
-
-async def refuse_nul_characters(request: Request[Any, Any, Any]) -> None:
-    """``before_request``: no text may carry U+0000 (PostgreSQL's jsonb, which reads the stored
-    events, cannot hold it), so refuse it at the door instead of storing an unreadable event."""
-    if request.method in ("POST", "PUT", "PATCH") and "json" in (
-        request.headers.get("content-type") or ""
-    ):
-        body = await request.body()
-        if b"\\u0000" in body or b"\x00" in body:
-            raise ProblemError(
-                422,
-                "validation_failed",
-                "text may not contain NUL (U+0000) characters",
-                field="body",
-            )

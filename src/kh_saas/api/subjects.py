@@ -10,6 +10,8 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, JSONBody
 
 from kh_saas.api.auth import current_principal, roles
+from kh_saas.api.body_errors import body_errors
+from kh_saas.api.intake import admit_json_body, admitted_json
 from kh_saas.api.problems import problem_responses
 from kh_saas.api.tenant_common import (
     BULK_BODY_BYTES,
@@ -209,6 +211,33 @@ def subject_out(s: Subject, role: Role) -> SubjectOut:
     )
 
 
+async def admit_subject_items(request: Request[Any, Any, Any]) -> None:
+    """``before_request`` of the bulk route: when some items are malformed, list their faults
+    together with the province's own checks of the others (unknown commune or village,
+    duplicates), so one answer names every bad item; stores nothing."""
+    await admit_json_body(request)
+    body = admitted_json(request)
+    if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+        return  # not even the shape: the route's own validation answers
+    try:
+        msgspec.convert(body, SubjectsIn, strict=False)
+    except msgspec.ValidationError:
+        pass
+    else:
+        return
+    inputs: list[SubjectInput | ItemError] = []
+    for index, raw in enumerate(body["items"]):
+        faults = body_errors(raw, SubjectIn)
+        if faults:
+            inputs += [ItemError(index, f, "validation_failed", m) for f, m in faults]
+        else:
+            inputs += to_inputs([msgspec.convert(raw, SubjectIn, strict=False)])
+    if not any(isinstance(i, ItemError) for i in inputs):
+        return  # the fault is not in an item (e.g. too many items): validation answers
+    cmd = commands(request)
+    await in_thread(lambda: cmd.check_subjects(inputs))
+
+
 class SubjectController(Controller):
     path = "/v1/t/{slug:str}/subjects"
     tags = ["subjects"]  # noqa: RUF012
@@ -229,12 +258,15 @@ class SubjectController(Controller):
     ) -> Response[SubjectOut]:
         cmd, who, role = commands(request), actor(request), current_principal(request).role
         inputs = to_inputs([data])
+
+        def run() -> SubjectOut:
+            try:
+                return subject_out(cmd.register_subjects(inputs, who)[0], role)
+            except BulkRejected as exc:  # one subject, not a list: name its own fields
+                raise exc.single() from None
+
         return await create_once(
-            request,
-            idempotency_key,
-            SubjectOut,
-            lambda: subject_out(cmd.register_subjects(inputs, who)[0], role),
-            lambda out: f"/v1/t/{slug}/subjects/{out.id}",
+            request, idempotency_key, SubjectOut, run, lambda out: f"/v1/t/{slug}/subjects/{out.id}"
         )
 
     @post(
@@ -245,6 +277,7 @@ class SubjectController(Controller):
         responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
         status_code=201,
         request_max_body_size=BULK_BODY_BYTES,
+        before_request=admit_subject_items,
     )
     async def register_many(
         self,
@@ -296,7 +329,8 @@ class SubjectController(Controller):
         if data.details is not None:
             (converted,) = to_inputs([data.details])
             if isinstance(converted, ItemError):
-                raise BulkRejected([converted], "corrections")
+                bad = ItemError(0, f"details.{converted.field}", converted.code, converted.message)
+                raise BulkRejected([bad], "corrections", list_field=None)
             details = converted.details
         subject = await in_thread(
             lambda: cmd.correct_subject(

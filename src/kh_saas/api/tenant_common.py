@@ -7,11 +7,13 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any, TypeVar
 
 import anyio
+import msgspec
 from litestar import Request, Response
 from litestar.params import HeaderParameter, PathParameter, QueryParameter
 
 from kh_saas.api.auth import current_principal, current_tenant
 from kh_saas.api.idempotency import once
+from kh_saas.domain.document_numbers import DOCUMENT_NUMBER_PATTERN
 from kh_saas.service import Service
 from kh_saas.tenants.commands import ProvinceCommands
 
@@ -23,6 +25,18 @@ IdempotencyKey = Annotated[
         name="Idempotency-Key",
         required=False,
         description="Retrying with the same key returns the first result instead of a duplicate.",
+    ),
+]
+
+#: Số, ký hiệu of a signed act: the one shape every decision, annulment and proposal carries.
+DocumentNumber = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=DOCUMENT_NUMBER_PATTERN,
+        max_length=40,
+        examples=["123/QĐ-UBND"],
+        description="Số/ký hiệu as Decree 30/2020/NĐ-CP writes it: 123/QĐ-UBND, 12/TTr-UBND, "
+        "07/2025/QĐ-UBND",
     ),
 ]
 

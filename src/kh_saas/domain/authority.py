@@ -7,7 +7,6 @@ tenant admin replaces its own rows (``AuthorityMatrix`` aggregate).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from datetime import date
 from enum import StrEnum
@@ -221,11 +220,3 @@ class AuthorityMatrix(Aggregate):
     def replace(self, *, rows: tuple[AuthorityRow, ...], actor: str) -> None:
         check_rows(rows)
         self.rows = rows
-
-
-_DECISION_NUMBER = re.compile(r"^[0-9]{1,6}/[0-9]{0,4}/?[A-ZĐ]{1,6}(?:-[A-ZĐ0-9&]{1,12}){1,3}$")
-
-
-def valid_decision_number(number: str) -> bool:
-    """``123/QĐ-UBND``, ``45/QĐ-SGDĐT``, ``7/2025/QĐ-UBND`` (NĐ 30/2020/NĐ-CP Appendix I)."""
-    return _DECISION_NUMBER.fullmatch(number) is not None

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
-from kh_saas.domain.authority import REFORM_DATE, AuthorityRow, valid_decision_number
+from kh_saas.domain.authority import REFORM_DATE, AuthorityRow
+from kh_saas.domain.document_numbers import check_document_number
 from kh_saas.domain.errors import RuleViolation
 from kh_saas.domain.nominations import NominationStatus
 from kh_saas.domain.recognitions import Issuer, Recipient, upgrade_from
@@ -74,10 +75,7 @@ MAX_RECIPIENTS = 50_000
 
 def check_decision_header(draft: DecisionDraft, row: AuthorityRow | None, today: date) -> None:
     """Rules of the decision as a whole; raises on the first that fails."""
-    if not valid_decision_number(draft.number):
-        raise RuleViolation(
-            "decision_number", f"{draft.number!r} is not a number like 123/QĐ-UBND", field="number"
-        )
+    check_document_number(draft.number)
     if draft.signed_on > today:
         raise RuleViolation("decision_number", "signed in the future", field="signed_on")
     if not 1 <= len(draft.recipients) <= MAX_RECIPIENTS:

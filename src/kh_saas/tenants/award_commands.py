@@ -366,7 +366,6 @@ class AwardCommands:
             loaded,
             award_ids,
             Award,
-            field="award_ids",
             act=lambda award: award.annul(
                 annulment_id=annulment.id,
                 number=number,
@@ -376,7 +375,7 @@ class AwardCommands:
             ),
         )
         if errors:
-            raise BulkRejected(errors, "awards to annul")
+            raise BulkRejected(errors, "awards to annul", list_field="award_ids")
         try:
             self.app.save(annulment, *awards)
         except IntegrityError as exc:

@@ -28,6 +28,7 @@ from kh_saas.domain.decision_rules import (
     check_decision_header,
     check_recipients,
 )
+from kh_saas.domain.document_numbers import check_document_number
 from kh_saas.domain.errors import Conflict, DomainError, RuleViolation
 from kh_saas.domain.ids import IdKey
 from kh_saas.domain.nominations import Evidence, Nomination
@@ -59,13 +60,33 @@ class ItemError:
 
 
 class BulkRejected(DomainError):
-    """Some items are bad: nothing was stored; every bad item is listed."""
+    """Some items are bad: nothing was stored; every bad item is listed.
 
-    def __init__(self, errors: list[ItemError], what: str) -> None:
+    ``list_field`` is the request's own name of the list (``items``, ``recognition_ids``);
+    ``None`` when the request carried one item, not a list, so errors name its fields alone.
+    """
+
+    def __init__(
+        self, errors: list[ItemError], what: str, *, list_field: str | None = "items"
+    ) -> None:
         super().__init__(
             "bulk_rejected", f"{len(errors)} of the {what} are invalid; nothing was stored"
         )
         self.errors = errors
+        self.list_field = list_field
+
+    def paths(self) -> list[str]:
+        """Each error's field as the request spells it: ``items[3].name``, ``name``."""
+        if self.list_field is None:
+            return [e.field or "body" for e in self.errors]
+        return [
+            f"{self.list_field}[{e.index}]" + (f".{e.field}" if e.field else "")
+            for e in self.errors
+        ]
+
+    def single(self) -> BulkRejected:
+        """The same rejection for a request that sent one item, not a list."""
+        return BulkRejected(self.errors, "fields", list_field=None)
 
 
 def take_back(
@@ -73,7 +94,6 @@ def take_back(
     ids: Sequence[UUID],
     cls: type[A],
     *,
-    field: str,
     act: Callable[[A], None],
 ) -> tuple[list[A], list[ItemError]]:
     """Apply a revocation or annulment to each aggregate; every refusal becomes an item error
@@ -83,12 +103,12 @@ def take_back(
     for index, ident in enumerate(ids):
         target = loaded.get(ident)
         if not isinstance(target, cls):
-            errors.append(ItemError(index, field, "not_found", f"no {cls.__name__} {ident}"))
+            errors.append(ItemError(index, "", "not_found", f"no {cls.__name__} {ident}"))
             continue
         try:
             act(target)
         except Conflict as exc:
-            errors.append(ItemError(index, field, exc.code, exc.message))
+            errors.append(ItemError(index, "", exc.code, exc.message))
             continue
         done.append(target)
     return done, errors
@@ -136,6 +156,22 @@ class ProvinceCommands:
     ) -> list[Subject]:
         """All or nothing. ``items`` may already hold errors found while reading the input,
         so one rejection lists every bad item."""
+        subjects = self._checked_subjects(items, actor)
+        try:
+            self.app.save(*subjects)
+        except IntegrityError as exc:  # registered concurrently by someone else
+            raise Conflict(
+                "duplicate_subject", "a subject was registered meanwhile; retry"
+            ) from exc
+        return subjects
+
+    def check_subjects(self, items: Sequence[SubjectInput | ItemError]) -> None:
+        """Raise :class:`BulkRejected` listing every bad item; stores nothing either way."""
+        self._checked_subjects(items, "check")
+
+    def _checked_subjects(
+        self, items: Sequence[SubjectInput | ItemError], actor: str
+    ) -> list[Subject]:
         errors: list[ItemError] = []
         subjects: list[tuple[int, Subject]] = []
         for index, item in enumerate(items):
@@ -173,12 +209,6 @@ class ProvinceCommands:
         errors += self._unknown_villages(subjects)
         if errors:
             raise BulkRejected(sorted(errors, key=lambda e: e.index), "subjects")
-        try:
-            self.app.save(*(s for _, s in subjects))
-        except IntegrityError as exc:  # registered concurrently by someone else
-            raise Conflict(
-                "duplicate_subject", "a subject was registered meanwhile; retry"
-            ) from exc
         return [s for _, s in subjects]
 
     def _unknown_villages(self, subjects: list[tuple[int, Subject]]) -> list[ItemError]:
@@ -515,6 +545,7 @@ class ProvinceCommands:
         recognition_ids: Sequence[UUID],
         actor: str,
     ) -> RevocationDecision:
+        check_document_number(number)
         if not recognition_ids:
             raise RuleViolation(
                 "revocation_reason", "name at least one recognition", field="recognition_ids"
@@ -534,7 +565,6 @@ class ProvinceCommands:
             loaded,
             recognition_ids,
             Recognition,
-            field="recognition_ids",
             act=lambda rec: rec.revoke(
                 revocation_id=revocation.id,
                 number=number,
@@ -544,7 +574,7 @@ class ProvinceCommands:
             ),
         )
         if errors:
-            raise BulkRejected(errors, "recognitions to revoke")
+            raise BulkRejected(errors, "recognitions to revoke", list_field="recognition_ids")
         try:
             self.app.save(revocation, *recognitions)
         except IntegrityError as exc:
@@ -563,6 +593,8 @@ class ProvinceCommands:
         reason: str,
         actor: str,
     ) -> RecognitionDecision:
+        if number is not None:
+            check_document_number(number)
         decision = self.get(RecognitionDecision, decision_id, "decision")
         decision.correct(number=number, signer=signer, reason=reason, actor=actor)
         self.app.save(decision)
