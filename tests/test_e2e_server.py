@@ -87,13 +87,13 @@ def running(data_dir: Path, env: dict[str, str], port: int, *extra: str) -> Iter
         log.close()
 
 
-def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def cli(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "kh_saas", *args],
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=timeout,
         check=False,
     )
 
@@ -233,7 +233,10 @@ def test_demo_province_loads_over_http(tmp_path: Path, server_env: dict[str, str
     port = free_port()
     with running(data_dir, server_env, port) as url:
         common = ["--url", url, "--data-dir", str(data_dir)]
-        loaded = cli("demo", "--tenant", "hue", "--households", "400", *common, env=server_env)
+        # ~2,400 requests: 30 s on an idle machine, more on a busy one.
+        loaded = cli(
+            "demo", "--tenant", "hue", "--households", "400", *common, env=server_env, timeout=300
+        )
         assert loaded.returncode == 0, loaded.stderr[-2000:]
         output = (loaded.stdout + loaded.stderr).splitlines()
         assert len(output) < 60, output[-40:]
