@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import uuid4
 
 import httpx
@@ -70,7 +71,7 @@ async def test_no_key_or_bad_key_gets_401(
 
 async def test_wrong_role_gets_403(client: httpx.AsyncClient, two_tenants: dict[str, str]) -> None:
     integrator = bearer(two_tenants["a_integrator"])
-    r = await client.get("/v1/t/quang-tri", headers=integrator)
+    r = await client.get("/v1/t/quang-tri/units", headers=integrator)
     assert r.status_code == 403
     assert r.json()["code"] == "forbidden"
     assert "integrator" in r.json()["detail"]
@@ -88,14 +89,57 @@ async def test_wrong_role_gets_403(client: httpx.AsyncClient, two_tenants: dict[
     assert r.status_code == 403
 
 
-async def test_every_tenant_reader_role_sees_its_profile(
+async def test_every_tenant_role_sees_its_profile(
     client: httpx.AsyncClient, two_tenants: dict[str, str]
 ) -> None:
-    for role in ["tenant_admin", "officer", "reviewer", "signer", "auditor"]:
+    for role in ["tenant_admin", "officer", "reviewer", "signer", "auditor", "integrator"]:
         key = await make_key(client, "quang-tri", role)
         r = await client.get("/v1/t/quang-tri", headers=bearer(key))
         assert r.status_code == 200, role
         assert r.json()["slug"] == "quang-tri"
+
+
+def _sample(parameter: dict[str, Any]) -> str:
+    if parameter["name"] == "slug":
+        return "quang-tri"
+    schema = parameter.get("schema", {})
+    if schema.get("format") == "uuid":
+        return str(uuid4())
+    return "2024" if schema.get("type") == "integer" else "x"
+
+
+async def test_integrator_reads_the_profile_and_nothing_else(
+    client: httpx.AsyncClient, two_tenants: dict[str, str]
+) -> None:
+    """Until the event feed exists, a key that can be issued must open at least one door: the
+    profile says the key works and how many events the province holds. Every other documented
+    /v1 operation stays closed to it."""
+    integrator = bearer(two_tenants["a_integrator"])
+    profile = await client.get("/v1/t/quang-tri", headers=integrator)
+    assert profile.status_code == 200, profile.text
+    assert profile.json()["slug"] == "quang-tri"
+    assert profile.json()["event_count"] > 0
+    # Another tenant's profile is still invisible to it.
+    assert (await client.get("/v1/t/ha-noi", headers=integrator)).status_code == 404
+    document = (await client.get("/schema/openapi.json")).json()
+    refused = 0
+    for template, item in document["paths"].items():
+        if not template.startswith("/v1/"):
+            continue
+        for method, operation in item.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            if (method, template) == ("get", "/v1/t/{slug}"):
+                continue
+            path = template
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path":
+                    path = path.replace("{" + parameter["name"] + "}", _sample(parameter))
+            r = await client.request(method.upper(), path, headers=integrator)
+            assert r.status_code == 403, (method, path, r.status_code, r.text[:200])
+            assert r.json()["code"] == "forbidden"
+            refused += 1
+    assert refused > 50, refused  # the walk really covered the API
 
 
 async def test_tenant_admin_manages_only_its_own_keys(

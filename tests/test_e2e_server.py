@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import stat
@@ -43,7 +44,7 @@ def server_env(request: pytest.FixtureRequest) -> dict[str, str]:
 
 
 @contextmanager
-def running(data_dir: Path, env: dict[str, str], port: int) -> Iterator[str]:
+def running(data_dir: Path, env: dict[str, str], port: int, *extra: str) -> Iterator[str]:
     log = (data_dir.parent / f"server-{port}.log").open("ab")
     proc = subprocess.Popen(
         [
@@ -55,6 +56,7 @@ def running(data_dir: Path, env: dict[str, str], port: int) -> Iterator[str]:
             str(port),
             "--data-dir",
             str(data_dir),
+            *extra,
         ],
         env=env,
         stdout=log,
@@ -85,13 +87,13 @@ def running(data_dir: Path, env: dict[str, str], port: int) -> Iterator[str]:
         log.close()
 
 
-def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def cli(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "kh_saas", *args],
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=timeout,
         check=False,
     )
 
@@ -175,13 +177,70 @@ def test_logs_are_json_lines_with_request_id(tmp_path: Path, server_env: dict[st
     assert access[-1]["tenant"] == "nowhere"
 
 
+# What an operator must see of the demo: each stage named, with its counts and time.
+DEMO_STAGES = (
+    "created",
+    "communes",
+    "villages",
+    "households",
+    "clans",
+    "citizens",
+    "assessment year 2023",
+    "assessment year 2024",
+    "assessment year 2025",
+    "learning communities",
+    "learning citizens recognised",
+    "revocations",
+    "awards",
+    "loaded in",
+)
+
+
+def assert_demo_stages(lines: list[str]) -> None:
+    for stage in DEMO_STAGES:
+        assert any(stage in line for line in lines), (stage, lines)
+    stages = [line for line in lines if "loaded in" not in line]
+    assert all(re.search(r"\(\d+\.\d s\)$", line) for line in stages), stages
+
+
+def test_serve_demo_reports_stages_not_requests(tmp_path: Path, server_env: dict[str, str]) -> None:
+    """`kh-saas serve --demo`: the demo's few thousand requests must not bury its progress
+    (they were ~8,000 lines: the loader's client and the access log, twice per request)."""
+    data_dir = tmp_path / "kh-data"
+    port = free_port()
+    log_file = tmp_path / f"server-{port}.log"
+    demo = ("--demo", "hue", "--demo-households", "400")
+    with running(data_dir, server_env, port, *demo) as url:
+        deadline = time.monotonic() + 300
+        while "loaded in" not in (text := log_file.read_text()) and "demo: failed" not in text:
+            assert time.monotonic() < deadline, text[-3000:]
+            time.sleep(0.5)
+        admin = {"Authorization": f"Bearer {(data_dir / 'admin.key').read_text().strip()}"}
+        profile = httpx.get(url + "/v1/t/hue", headers=admin)
+    assert profile.json()["event_count"] > provisioned_events("46") + 400
+    lines = log_file.read_text().splitlines()
+    records = [json.loads(line) for line in lines if line.startswith("{")]
+    stages = [r["event"] for r in records if r.get("logger") == "kh_saas.demo"]
+    assert_demo_stages(stages)
+    assert not [r for r in records if r.get("logger") in ("httpx", "httpcore")]
+    assert len(lines) < 60, "\n".join(lines[-40:])
+    # The operator's own requests are still in the access log.
+    assert any(r.get("event") == "request" and r.get("path") == "/v1/t/hue" for r in records)
+
+
 def test_demo_province_loads_over_http(tmp_path: Path, server_env: dict[str, str]) -> None:
     data_dir = tmp_path / "kh-data"
     port = free_port()
     with running(data_dir, server_env, port) as url:
         common = ["--url", url, "--data-dir", str(data_dir)]
-        loaded = cli("demo", "--tenant", "hue", "--households", "400", *common, env=server_env)
+        # ~2,400 requests: 30 s on an idle machine, more on a busy one.
+        loaded = cli(
+            "demo", "--tenant", "hue", "--households", "400", *common, env=server_env, timeout=300
+        )
         assert loaded.returncode == 0, loaded.stderr[-2000:]
+        output = (loaded.stdout + loaded.stderr).splitlines()
+        assert len(output) < 60, output[-40:]
+        assert_demo_stages(output)
         admin = {"Authorization": f"Bearer {(data_dir / 'admin.key').read_text().strip()}"}
         profile = httpx.get(url + "/v1/t/hue", headers=admin).json()
         assert profile["name"] == "Huế"

@@ -66,6 +66,9 @@ def _add_serve(sub: Any) -> None:
         metavar="SLUG",
         help="once the service is up, load a demo province (default quang-tri) if missing",
     )
+    serve.add_argument(
+        "--demo-households", type=int, default=20_000, help="households in the demo province"
+    )
     serve.set_defaults(run=_serve)
 
 
@@ -180,7 +183,10 @@ def _serve(args: argparse.Namespace) -> int:
     app = create_app(settings)
     if args.demo:
         threading.Thread(
-            target=_demo_when_ready, args=(settings, args.demo), daemon=True, name="demo"
+            target=_demo_when_ready,
+            args=(settings, args.demo, args.demo_households),
+            daemon=True,
+            name="demo",
         ).start()
     uvicorn.run(
         app,
@@ -193,8 +199,16 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _demo_when_ready(settings: Settings, slug: str) -> None:
+def _demo_when_ready(settings: Settings, slug: str, households: int) -> None:
+    """The demo beside the server: its stages are log lines like the server's own, and its
+    thousands of requests stay out of the INFO access log (``kh_saas.demo_output``)."""
     from kh_saas.demo import DemoError, load_demo  # noqa: PLC0415
+    from kh_saas.demo_output import quiet_demo_requests, quiet_http_client  # noqa: PLC0415
+    from kh_saas.logs import get_logger  # noqa: PLC0415
+
+    log = get_logger("kh_saas.demo")
+    quiet_http_client()
+    demo_requests = quiet_demo_requests()
 
     wildcard = settings.host in ("0.0.0.0", "::")  # noqa: S104 - comparing, not binding
     url = f"http://{'127.0.0.1' if wildcard else settings.host}:{settings.port}"
@@ -207,18 +221,33 @@ def _demo_when_ready(settings: Settings, slug: str) -> None:
         time.sleep(0.2)
     key = settings.admin_key or (settings.data_dir / "admin.key").read_text().strip()
     try:
-        load_demo(url, key, slug, log=lambda line: print(f"kh-saas demo: {line}", file=sys.stderr))
-    except DemoError as exc:
-        print(f"kh-saas demo: failed: {exc}", file=sys.stderr)
+        load_demo(
+            url,
+            key,
+            slug,
+            households=households,
+            log=lambda line: log.info(f"demo: {line}"),
+            on_key=demo_requests.actors.add,
+        )
+    except (DemoError, httpx.HTTPError) as exc:
+        log.error(f"demo: failed: {exc}")
 
 
 def _demo(args: argparse.Namespace) -> int:
     from kh_saas.demo import DemoError, load_demo  # noqa: PLC0415
+    from kh_saas.demo_output import quiet_http_client  # noqa: PLC0415
 
+    quiet_http_client()
     settings = Settings.from_env(data_dir=args.data_dir)
     url = (args.url or f"http://{settings.host}:{settings.port}").rstrip("/")
     try:
-        load_demo(url, _admin_key(args, settings), args.tenant, households=args.households)
+        load_demo(
+            url,
+            _admin_key(args, settings),
+            args.tenant,
+            households=args.households,
+            log=lambda line: print(f"demo: {line}", flush=True),
+        )
     except (DemoError, httpx.HTTPError) as exc:
         raise CommandFailed(str(exc)) from exc
     return 0

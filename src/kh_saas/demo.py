@@ -102,6 +102,13 @@ class Demo:
     decisions: int = 0
     recognised: dict[int, set[str]] = field(default_factory=dict)
     revoked: set[str] = field(default_factory=set)
+    _mark: float = field(default_factory=time.perf_counter)
+
+    def stage(self, line: str) -> None:
+        """One line per stage, with the time it took: the operator's progress report."""
+        now = time.perf_counter()
+        self.log(f"{line} ({now - self._mark:.1f} s)")
+        self._mark = now
 
     # --- HTTP ---------------------------------------------------------------------------
 
@@ -127,16 +134,15 @@ class Demo:
                 name = f"Thôn {self.rng.choice(VILLAGE_NAMES)} {i + 1}"
                 items.append({"commune_code": c["code"], "code": code, "name": name})
         self.call("POST", "/units/villages/bulk", "officer", {"items": items})
-        self.log(f"villages: {len(items)}")
+        self.stage(f"{len(self.communes)} communes, {len(items)} villages")
         return by_commune
 
-    def register(self, items: list[dict[str, Any]], what: str) -> list[str]:
+    def register(self, items: list[dict[str, Any]]) -> list[str]:
         ids: list[str] = []
         for start in range(0, len(items), 10_000):
             ids += self.call(
                 "POST", "/subjects/bulk", "officer", {"items": items[start : start + 10_000]}
             )["ids"]
-        self.log(f"{what}: {len(ids)}")
         return ids
 
     def subjects(self, villages: dict[str, list[str]], households: int) -> dict[str, Any]:
@@ -201,13 +207,15 @@ class Demo:
                         "ref": f"CD-{code}-{i}",
                     }
                 )
-        return {
-            "households": self.register(hh, "households"),
-            "clans": self.register(clans, "clans"),
-            "units": self.register(units, "units"),
-            "communities": self.register(communities, "communities"),
-            "citizens": self.register(citizens, "citizens"),
+        ids = {
+            "households": self.register(hh),
+            "clans": self.register(clans),
+            "units": self.register(units),
+            "communities": self.register(communities),
+            "citizens": self.register(citizens),
         }
+        self.stage(", ".join(f"{len(v):,} {kind}" for kind, v in ids.items()))
+        return ids
 
     def decide(self, body: dict[str, Any]) -> dict[str, Any]:
         self.decisions += 1
@@ -270,6 +278,7 @@ class Demo:
         per_commune = len(households) // len(self.communes)
         revocable: list[str] = []
         for year in (2023, 2024, 2025):
+            decided_before, clans_recognised = self.decisions, 0
             share = {2023: 0.55, 2024: 0.62, 2025: 0.68}[year]
             for n, c in enumerate(self.communes):
                 mine = households[n * per_commune : (n + 1) * per_commune]
@@ -309,6 +318,7 @@ class Demo:
                     }
                     for cl in clans[: 1 + (year - 2023)]
                 ]
+                clans_recognised += len(nominated)
                 self.decide(
                     {
                         "number": f"{300 + n}/QĐ-UBND",
@@ -321,7 +331,11 @@ class Demo:
                         "recipients": nominated,
                     }
                 )
-            self.log(f"assessment year {year}: decisions so far {self.decisions}")
+            self.stage(
+                f"assessment year {year}: {len(self.recognised[year]):,} households and "
+                f"{clans_recognised} clans (nominated, reviewed, approved) recognised in "
+                f"{self.decisions - decided_before} decisions"
+            )
         self.communities(ids["communities"], sets)
         self.citizens(ids["citizens"])
         return revocable
@@ -392,11 +406,17 @@ class Demo:
                 "recipients": level2,
             }
         )
+        self.stage(
+            f"learning communities: {len(level1)} at level 1 for 2023 (district, before the "
+            f"reform), {len(level2)} upgraded to level 2 for 2025 (province, after it)"
+        )
 
     def citizens(self, citizens: list[str]) -> None:
         c = self.communes[0]
+        counts = []
         for year in (2024, 2025):
             chosen = [s for s in citizens if self.rng.random() < 0.5]
+            counts.append(f"{len(chosen)} for {year}")
             self.decide(
                 {
                     "number": f"{500 + year % 100}/QĐ-UBND",
@@ -413,6 +433,7 @@ class Demo:
                     "recipients": [{"subject_id": s} for s in chosen],
                 }
             )
+        self.stage(f"learning citizens recognised: {', '.join(counts)}")
 
     def revocations(self, recognised: list[str]) -> None:
         c = self.communes[0]
@@ -441,7 +462,7 @@ class Demo:
                 "recognition_ids": ids,
             },
         )
-        self.log(f"revocations: {len(ids)} recognitions taken back")
+        self.stage(f"revocations: {len(ids)} recognitions taken back")
 
 
 class DemoAwards:
@@ -553,9 +574,12 @@ class DemoAwards:
                 "bonus_vnd": interim["recipients"][0]["bonus_vnd"],
             },
         )
-        d.log(
-            "awards: Giấy khen 2024 and 2025, district Giấy khen before the reform, "
-            "interim review 2025 (province certificates), 2 annulled"
+        d.stage(
+            f"awards: {len(self.ratings)} yearly ratings of {len(citizens)} citizens; "
+            f"Giấy khen for 2024 ({len(good_2024[:30])} citizens, {len(good_2024[30:40])} "
+            f"more from the district before the reform) and for 2025 ({len(streak[:150])} "
+            f"households); interim review 2025: {len(interim['recipients'])} province "
+            "certificates through a proposal chain, 2 annulled, 1 recovered"
         )
 
     def _line(self, sid: str, kind: str) -> dict[str, Any]:
@@ -643,16 +667,31 @@ class DemoAwards:
 
 
 def load_demo(
-    url: str, admin_key: str, slug: str, *, households: int = 20_000, log: Log = print
+    url: str,
+    admin_key: str,
+    slug: str,
+    *,
+    households: int = 20_000,
+    log: Log = print,
+    on_key: Callable[[str], None] | None = None,
 ) -> bool:
-    """Create and fill the demo province; ``False`` when it already exists."""
+    """Create and fill the demo province; ``False`` when it already exists.
+
+    ``log`` gets one line per stage; ``on_key`` the id of each key the demo issues itself
+    (so a server can tell the demo's requests apart in its access log)."""
     refs = {p.slug: p for p in provinces().values()}
     if slug not in refs:
         raise DemoError(f"{slug!r} is not a province slug (e.g. quang-tri, ha-noi, hue)")
     ref = refs[slug]
     admin = {"Authorization": f"Bearer {admin_key}"}
     started = time.perf_counter()
-    with httpx.Client(base_url=url, timeout=600) as client:
+    sent = 0
+
+    def count(_: httpx.Request) -> None:
+        nonlocal sent
+        sent += 1
+
+    with httpx.Client(base_url=url, timeout=600, event_hooks={"request": [count]}) as client:
         r = client.post(
             "/v1/tenants",
             headers=admin,
@@ -663,7 +702,7 @@ def load_demo(
             return False
         if r.is_error:
             raise DemoError(f"cannot create tenant: {r.status_code} {r.text[:300]}")
-        demo = Demo(client, slug, log)
+        demo = Demo(client, slug, log, _mark=started)
         for role in ("tenant_admin", "officer", "reviewer", "signer", "auditor"):
             key = client.post(
                 f"/v1/tenants/{slug}/api-keys",
@@ -671,11 +710,17 @@ def load_demo(
                 json={"name": f"demo {role}", "role": role},
             ).json()
             demo.keys[role] = {"Authorization": f"Bearer {key['secret']}"}
+            if on_key:
+                on_key(str(key["id"]))
+        demo.stage(f"tenant {slug} ({ref.short_name}) created, with a key for each of 5 roles")
         demo.communes = demo.call("GET", "/units?level=commune&era=current", "officer")["items"]
         villages = demo.villages()
         ids = demo.subjects(villages, households)
         revocable = demo.years(ids)
         demo.revocations(revocable)
         DemoAwards(demo, ids).run()
-    log(f"{slug} loaded in {time.perf_counter() - started:.0f} s ({demo.decisions} decisions)")
+    log(
+        f"{slug} loaded in {time.perf_counter() - started:.1f} s: {demo.decisions} decisions, "
+        f"{sent:,} requests"
+    )
     return True

@@ -9,7 +9,6 @@ from typing import Any
 from litestar import Litestar
 from litestar.config.app import AppConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from kh_saas import __version__
@@ -39,6 +38,7 @@ from kh_saas.api.nominations import NominationController
 from kh_saas.api.openapi_schema import StrictStructSchemaPlugin
 from kh_saas.api.platform_routes import ApiKeyController, TenantController
 from kh_saas.api.problems import EXCEPTION_HANDLERS
+from kh_saas.api.reference_pages import render_plugins
 from kh_saas.api.registers import AwardRegisterController, RegisterController
 from kh_saas.api.subject_imports import SubjectImportController
 from kh_saas.api.subjects import SubjectController
@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
             "(Khuyến học). Errors are RFC 9457 problem details."
         ),
         path="/schema",
-        render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        render_plugins=render_plugins(),  # pinned assets served by the app: works offline
         components=Components(
             security_schemes={
                 "ApiKey": SecurityScheme(

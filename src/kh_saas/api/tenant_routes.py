@@ -12,7 +12,7 @@ from litestar.params import FromPath
 from kh_saas.api.auth import current_tenant, roles
 from kh_saas.api.problems import problem_responses
 from kh_saas.service import Service
-from kh_saas.tenants.roles import TENANT_READERS
+from kh_saas.tenants.roles import PROFILE_READERS
 
 
 class TenantProfile(msgspec.Struct, kw_only=True):
@@ -31,8 +31,13 @@ class TenantProfileController(Controller):
 
     @get(
         "/",
-        opt=roles(*TENANT_READERS),
+        opt=roles(*PROFILE_READERS),
         summary="The tenant's profile",
+        description=(
+            "Every tenant role may read it, the integrator included: until the event feed "
+            "exists this is the integrator's one route (it shows that the key works and how "
+            "many events the province holds)."
+        ),
         responses=problem_responses(401, 403, 404),
     )
     async def profile(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> TenantProfile:

@@ -17,5 +17,7 @@ class Role(StrEnum):
 
 #: Roles a tenant key may have (the platform admin is not bound to a tenant).
 TENANT_ROLES = frozenset(Role) - {Role.PLATFORM_ADMIN}
-#: Every tenant role except the feed-only integrator: who may read the tenant's profile.
-TENANT_READERS = frozenset(TENANT_ROLES - {Role.INTEGRATOR}) | {Role.PLATFORM_ADMIN}
+#: Who may read the tenant's profile: every tenant role and the platform admin. The integrator
+#: is otherwise feed-only; until the feed exists this is its one route, so that an issued key
+#: can at least be checked and shows the province's event count.
+PROFILE_READERS = TENANT_ROLES | {Role.PLATFORM_ADMIN}
