@@ -77,6 +77,17 @@ PLATFORM_MIGRATIONS = (
         # Readiness reads one column instead of querying every tenant schema.
         "ALTER TABLE {schema}.tenants ADD COLUMN schema_version integer",
     ),
+    Migration(
+        5,
+        "idempotency_leases",
+        # A claim is held by one attempt (token) until its lease lapses; placeholders left by
+        # a crash before this migration (no lease) may be taken over at once.
+        """
+        ALTER TABLE {schema}.idempotency_keys
+            ADD COLUMN token uuid,
+            ADD COLUMN lease_until timestamptz;
+        """,
+    ),
 )
 
 
