@@ -71,6 +71,8 @@ class Service:
                     cluster_url,
                     read_pool_max=s.read_pool_max,
                     write_pool_max=s.write_pool_max,
+                    db_timeout=s.db_timeout,
+                    statement_timeout=s.db_statement_timeout,
                 )
                 for name, cluster_url in s.cluster_urls(url).items()
             }
@@ -179,6 +181,8 @@ class Service:
                 with anyio.fail_after(2):
                     async with cluster.read.acquire() as conn:
                         await conn.fetchval("SELECT 1")
+                    # The write side too: it has its own pool, which must have reconnected.
+                    await anyio.to_thread.run_sync(cluster.write_pool_answers, 2.0)
                 checks[f"cluster:{cluster.name}"] = "ok"
             except Exception as exc:
                 checks[f"cluster:{cluster.name}"] = f"unreachable: {type(exc).__name__}"

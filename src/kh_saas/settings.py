@@ -40,6 +40,19 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     log_format: LogFormat = "auto"
     #: Largest accepted request body, in bytes (uploads may set their own).
     max_body_bytes: Annotated[int, msgspec.Meta(ge=1024)] = 2 * 1024 * 1024
+    #: Longest wait to reach the database, in seconds: connecting, checking a connection out
+    #: of a pool, and retrying a failed one all fit in it; past it a request answers 503.
+    db_timeout: Annotated[float, msgspec.Meta(gt=0, le=300)] = 5.0
+    #: Longest any one SQL statement may run, in seconds (server-side ``statement_timeout``;
+    #: migrations lift it). Generous: a 50,000-recipient save is one statement.
+    db_statement_timeout: Annotated[float, msgspec.Meta(gt=0)] = 120.0
+    #: How long an ``Idempotency-Key`` claim lasts without renewal, in seconds. A running
+    #: request renews it; a request cut by a crash is run again by a retry after it lapses.
+    idempotency_lease: Annotated[float, msgspec.Meta(ge=1, le=3600)] = 10.0
+    #: Failed authentications allowed per client address, and per key prefix, within
+    #: ``auth_fail_window`` seconds; more answer 429. Counted per process; 0 turns it off.
+    auth_fail_limit: Annotated[int, msgspec.Meta(ge=0)] = 20
+    auth_fail_window: Annotated[float, msgspec.Meta(gt=0, le=86400)] = 60.0
 
     @property
     def embedded(self) -> bool:

@@ -14,6 +14,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from kh_saas import __version__
 from kh_saas.api.admin_units import AdminUnitController
 from kh_saas.api.auth import authorize
+from kh_saas.api.auth_throttle import FailedAuthThrottle
 from kh_saas.api.awards import (
     AwardController,
     AwardDecisionController,
@@ -67,6 +68,9 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
 
     def on_app_init(config: AppConfig) -> AppConfig:
         config.state["service"] = svc
+        config.state["auth_throttle"] = FailedAuthThrottle(
+            limit=settings.auth_fail_limit, window=settings.auth_fail_window
+        )
         return config
 
     openapi = OpenAPIConfig(

@@ -2,7 +2,8 @@
 
 Order of checks on a tenant route (``{slug}`` in the path): no or unknown key → 401; a key
 of another tenant, or a tenant that does not exist → 404 (the two are indistinguishable);
-a role the route does not allow → 403.
+a role the route does not allow → 403. An address (or key prefix) that sent too many invalid
+keys gets 429 first (see ``auth_throttle``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
+from kh_saas.api.auth_throttle import FailedAuthThrottle
 from kh_saas.api.problems import FieldError, ProblemError
 from kh_saas.service import Service
 from kh_saas.tenants.catalog import Tenant
@@ -55,11 +57,29 @@ async def authorize(
         allowed = {Role.PLATFORM_ADMIN}  # a /v1 route without roles is admin-only
     service: Service = connection.app.state.service
     secret = _secret(connection)
-    key = await service.keys.verify(secret) if secret else None
-    if key is None:
+    if not secret:
         raise NotAuthorizedException(
             "Missing or invalid API key: send `Authorization: Bearer <key>`."
         )
+    throttle: FailedAuthThrottle = connection.app.state.auth_throttle
+    address = connection.client.host if connection.client else "unknown"
+    digest = service.keys.digest(secret)
+    wait = throttle.wait(address, secret, digest)
+    if wait is not None:
+        raise ProblemError(
+            429,
+            "auth_throttled",
+            f"Too many invalid API keys from this address or with this key prefix; retry in "
+            f"{wait} s.",
+            headers={"Retry-After": str(wait)},
+        )
+    key = await service.keys.verify(secret)
+    if key is None:
+        throttle.failed(address, secret)
+        raise NotAuthorizedException(
+            "Missing or invalid API key: send `Authorization: Bearer <key>`."
+        )
+    throttle.succeeded(digest)
     connection.state.principal = key
     structlog.contextvars.bind_contextvars(actor=str(key.id), role=key.role.value)
     slug = connection.path_params.get("slug")

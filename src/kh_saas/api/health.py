@@ -6,6 +6,7 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response, get
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath
 
 from kh_saas.api.auth import public
@@ -28,6 +29,12 @@ async def healthz() -> Health:
     opt=public(),
     tags=["operations"],
     summary="Database reachable and every schema migrated",
+    responses={
+        503: ResponseSpec(
+            data_container=Health,
+            description="Not ready: a database unreachable or a schema not migrated (see checks)",
+        )
+    },
 )
 async def readyz(request: Request[Any, Any, Any]) -> Response[Health]:
     service: Service = request.app.state.service

@@ -12,11 +12,17 @@ from litestar import Controller, Request, Response, delete, get, post
 from litestar.params import FromPath, HeaderParameter, JSONBody
 
 from kh_saas.api.auth import current_principal, current_tenant, roles
-from kh_saas.api.idempotency import once
+from kh_saas.api.idempotency import Claim, KeyTable, once, superseded
 from kh_saas.api.problems import ProblemError, problem_responses
 from kh_saas.reference import provinces
 from kh_saas.service import Service
-from kh_saas.tenants.catalog import SLUG_MAX, SLUG_PATTERN, Tenant, TenantExists
+from kh_saas.tenants.catalog import (
+    PLATFORM_SCHEMA,
+    SLUG_MAX,
+    SLUG_PATTERN,
+    Tenant,
+    TenantExists,
+)
 from kh_saas.tenants.keys import ApiKey
 from kh_saas.tenants.roles import Role
 
@@ -114,6 +120,15 @@ def tenant_out(t: Tenant) -> TenantOut:
     )
 
 
+def platform_keys(service: Service) -> KeyTable:
+    """Idempotency-Keys of platform routes, in the catalog."""
+    return KeyTable(
+        service.clusters.default.read,
+        f"{PLATFORM_SCHEMA}.idempotency_keys",
+        service.settings.idempotency_lease,
+    )
+
+
 def key_out(k: ApiKey, slug: str) -> ApiKeyOut:
     return ApiKeyOut(
         id=k.id,
@@ -157,11 +172,15 @@ class TenantController(Controller):
                 field="province_code",
             )
 
-        async def run() -> tuple[int, TenantOut]:
+        name = nfc(data.name)
+
+        async def run(_: Claim[TenantOut] | None) -> tuple[int, TenantOut]:
+            # Provisioning spans the catalog and the tenant's cluster: its answer is recorded
+            # after it, and a crash in between is recovered below.
             try:
                 tenant = await service.create_tenant(
                     slug=data.slug,
-                    name=nfc(data.name),
+                    name=name,
                     province_code=data.province_code,
                     actor=f"api-key:{principal.id}",
                 )
@@ -169,13 +188,24 @@ class TenantController(Controller):
                 raise ProblemError(409, "tenant_exists", str(exc), field=exc.field) from exc
             return 201, tenant_out(tenant)
 
+        async def recover() -> tuple[int, TenantOut] | None:
+            # The same request was cut by a crash after reserving the tenant (the next start
+            # finishes provisioning it): that tenant is its result, not a conflict.
+            found = await service.catalog.get(data.slug)
+            same = found is not None and (found.name, found.province_code) == (
+                name,
+                data.province_code,
+            )
+            return (201, tenant_out(found)) if found is not None and same else None
+
         status, body, replayed = await once(
-            service.clusters.default.read,
+            platform_keys(service),
             scope=f"{principal.id}:POST /v1/tenants",
             key=idempotency_key,
             request_body=await request.body(),
             result_type=TenantOut,
             run=run,
+            recover=recover,
         )
         headers = {"Location": f"/v1/t/{body.slug}"}
         if replayed:
@@ -224,15 +254,20 @@ class ApiKeyController(Controller):
         principal = current_principal(request)
         tenant = current_tenant(request)
 
-        async def run() -> tuple[int, ApiKeyCreated]:
-            issued = await service.keys.issue(
-                name=nfc(data.name), role=Role(data.role), tenant_id=tenant.id
-            )
-            out = key_out(issued.key, tenant.slug)
-            return 201, ApiKeyCreated(**msgspec.structs.asdict(out), secret=issued.secret)
+        async def run(claim: Claim[ApiKeyCreated] | None) -> tuple[int, ApiKeyCreated]:
+            # The key and the answer to its Idempotency-Key commit together.
+            async with service.clusters.default.read.acquire() as conn, conn.transaction():
+                issued = await service.keys.issue(
+                    name=nfc(data.name), role=Role(data.role), tenant_id=tenant.id, conn=conn
+                )
+                out = key_out(issued.key, tenant.slug)
+                created = ApiKeyCreated(**msgspec.structs.asdict(out), secret=issued.secret)
+                if claim is not None and not await claim.record_on(conn, 201, created):
+                    raise superseded()  # rolls the key back
+            return 201, created
 
         status, body, replayed = await once(
-            service.clusters.default.read,
+            platform_keys(service),
             scope=f"{principal.id}:POST /v1/tenants/{slug}/api-keys",
             key=idempotency_key,
             request_body=await request.body(),

@@ -27,6 +27,7 @@ from kh_saas.api.body_errors import body_errors
 from kh_saas.domain.errors import DomainError, IllegalTransition, RuleViolation
 from kh_saas.domain.rules import RULES
 from kh_saas.logs import get_logger
+from kh_saas.storage.unavailable import UNAVAILABLE_ERRORS
 from kh_saas.tenants.award_commands import AwardDecisionRejected
 from kh_saas.tenants.commands import BulkRejected, DecisionRejected
 
@@ -91,6 +92,16 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
     ),
     "unknown_commune": ("Unknown commune", "The commune code is not in this province."),
     "http_error": ("HTTP error", "The request could not be served."),
+    "database_unavailable": (
+        "Database unavailable",
+        "The service cannot reach its database now; nothing was changed unless a retry with "
+        "the same Idempotency-Key says so. Retry after `Retry-After` seconds.",
+    ),
+    "auth_throttled": (
+        "Too many failed authentications",
+        "Too many invalid API keys came from this client address, or with this key's prefix; "
+        "wait `Retry-After` seconds. Keys that authenticated recently are not held back.",
+    ),
 }
 
 
@@ -351,19 +362,36 @@ def _on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[
     )
 
 
+#: Seconds a client is told to wait when the database is unavailable.
+DATABASE_RETRY_AFTER = 5
+
+
+def _on_database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    log.warning("database_unavailable", error=type(exc).__name__, reason=str(exc)[:200])
+    return problem_response(
+        request,
+        503,
+        "database_unavailable",
+        "The database is unavailable; retry shortly (with the same Idempotency-Key, if any).",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER)},
+    )
+
+
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ProblemError: _on_problem,
     DomainError: _on_domain,
     ValidationException: _on_validation,
     HTTPException: _on_http,
     Exception: _on_unexpected,
+    **dict.fromkeys(UNAVAILABLE_ERRORS, _on_database_unavailable),
 }
 
 
 def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
     """OpenAPI declarations of the problem documents a route can answer with (any request can
-    also be malformed, 400/422, or meet a server failure, 500)."""
-    statuses = tuple(sorted({*statuses, 400, 422, 500}))
+    also be malformed, 400/422, meet a server failure, 500, find the database unavailable,
+    503, or come from an address throttled for failed authentications, 429)."""
+    statuses = tuple(sorted({*statuses, 400, 422, 429, 500, 503}))
     return {
         status: ResponseSpec(
             data_container=Problem,
@@ -383,6 +411,8 @@ _STATUS_TEXT = {
     413: "Request body too large",
     422: "Invalid fields, or a rule of the rules table not met",
     500: "Internal error (quote the request id)",
+    429: "Too many failed authentications from this address or key prefix (see Retry-After)",
+    503: "Database unavailable: retry after Retry-After seconds",
 }
 
 __all__ = ["PROBLEM_MEDIA_TYPE", "FieldError", "MediaType", "Problem", "ProblemError"]

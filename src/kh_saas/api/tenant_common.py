@@ -12,9 +12,11 @@ from litestar import Request, Response
 from litestar.params import HeaderParameter, PathParameter, QueryParameter
 
 from kh_saas.api.auth import current_principal, current_tenant
-from kh_saas.api.idempotency import once
+from kh_saas.api.idempotency import Claim, KeyTable, once
 from kh_saas.domain.document_numbers import DOCUMENT_NUMBER_PATTERN
 from kh_saas.service import Service
+from kh_saas.storage.migrations import quote_ident
+from kh_saas.storage.shared_transaction import shared_transaction
 from kh_saas.tenants.commands import ProvinceCommands
 
 T = TypeVar("T")
@@ -79,16 +81,33 @@ async def create_once(
     run: Callable[[], T],
     location: Callable[[T], str],
 ) -> Response[T]:
-    """Run a creating command in a thread, at most once per Idempotency-Key; answer 201."""
+    """Run a creating command in a thread, at most once per Idempotency-Key; answer 201.
+
+    The command's events and the key's answer commit in one transaction on the tenant's
+    cluster (the key table is in the tenant's schema), so a crash cannot separate them.
+    """
     key = current_principal(request)
     tenant = current_tenant(request)
+    service = service_of(request)
+    cluster = service.clusters[tenant.cluster]
 
-    async def attempt() -> tuple[int, T]:
-        return 201, await in_thread(run)
+    async def attempt(claim: Claim[T] | None) -> tuple[int, T]:
+        def in_one_transaction() -> T:
+            with shared_transaction(cluster.write) as tx:
+                value = run()
+                if claim is not None:
+                    claim.record_in(tx.cursor(), 201, value)
+            return value
+
+        return 201, await in_thread(in_one_transaction)
 
     status, body, replayed = await once(
-        service_of(request).clusters.default.read,
-        scope=f"{tenant.slug}:{key.id}:{request.method} {request.url.path}",
+        KeyTable(
+            cluster.read,
+            f"{quote_ident(tenant.schema_name)}.idempotency_keys",
+            service.settings.idempotency_lease,
+        ),
+        scope=f"{key.id}:{request.method} {request.url.path}",
         key=idempotency_key,
         request_body=await request.body(),
         result_type=result_type,

@@ -7,7 +7,8 @@ that cluster's two pools, so the server-connection count is bounded by
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
+from collections.abc import Callable, Iterator
 
 import asyncpg
 from psycopg import Connection
@@ -15,36 +16,66 @@ from psycopg.rows import DictRow, dict_row
 
 from kh_saas.logs import get_logger
 from kh_saas.storage.pools import WritePool
+from kh_saas.storage.unavailable import connect_or_unavailable
 
 log = get_logger(__name__)
 
 DEFAULT_CLUSTER = "default"
 
 
-def _configure_write_connection(conn: Connection[DictRow]) -> None:
-    # eventsourcing's recorders expect autocommit connections and open their own transactions.
-    conn.autocommit = True
-    conn.execute("SET idle_in_transaction_session_timeout = '5s'")
+def _write_connection_setup(statement_timeout: float) -> Callable[[Connection[DictRow]], None]:
+    def configure(conn: Connection[DictRow]) -> None:
+        # eventsourcing's recorders expect autocommit connections and open their own
+        # transactions.
+        conn.autocommit = True
+        conn.execute("SET idle_in_transaction_session_timeout = '5s'")
+        conn.execute(f"SET statement_timeout = {int(statement_timeout * 1000)}")
+
+    return configure
 
 
 class Cluster:
-    """One PostgreSQL server (or Citus coordinator) holding the schemas of some tenants."""
+    """One PostgreSQL server (or Citus coordinator) holding the schemas of some tenants.
 
-    def __init__(self, name: str, url: str, *, read_pool_max: int, write_pool_max: int) -> None:
+    Both pools are bounded in time as well as size, so an outage answers 503 within about
+    ``db_timeout`` seconds instead of waiting for the database to come back: connecting and
+    checking a connection out take at most ``db_timeout``, a statement at most
+    ``statement_timeout`` (server-side; asyncpg also gives up client-side a little later).
+    Write connections are checked before use, so the first writes after a restart of
+    PostgreSQL do not meet connections the server already closed.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        url: str,
+        *,
+        read_pool_max: int,
+        write_pool_max: int,
+        db_timeout: float = 5.0,
+        statement_timeout: float = 120.0,
+    ) -> None:
         self.name = name
         self.url = url
         self._read_pool_max = read_pool_max
         self._write_pool_max = write_pool_max
+        self._db_timeout = db_timeout
+        self._statement_timeout = statement_timeout
         self._read: asyncpg.Pool | None = None
         self.write: WritePool = WritePool(
             url,
             connection_class=Connection[DictRow],
-            kwargs={"row_factory": dict_row},
+            # libpq counts whole seconds and treats less than 2 as 2.
+            kwargs={"row_factory": dict_row, "connect_timeout": max(2, math.ceil(db_timeout))},
             min_size=1,
             max_size=write_pool_max,
             open=False,
-            configure=_configure_write_connection,
-            timeout=30.0,
+            configure=_write_connection_setup(statement_timeout),
+            check=WritePool.check_connection,
+            timeout=db_timeout,
+            # A connection attempt that kept failing is dropped after this, so the pool tries
+            # afresh (without a long backoff) when the server is back.
+            reconnect_timeout=max(10.0, 2 * db_timeout),
             name=f"kh-write-{name}",
         )
 
@@ -59,9 +90,20 @@ class Cluster:
         """Most server connections this process can hold on this cluster."""
         return self._read_pool_max + self._write_pool_max
 
+    def write_pool_answers(self, timeout: float) -> None:
+        """Raise unless the write pool hands out a working connection within ``timeout``."""
+        with self.write.connection(timeout=timeout) as conn:
+            conn.execute("SELECT 1")
+
     async def open(self) -> None:
         self._read = await asyncpg.create_pool(
-            self.url, min_size=1, max_size=self._read_pool_max, command_timeout=60
+            self.url,
+            min_size=1,
+            max_size=self._read_pool_max,
+            connect=connect_or_unavailable,
+            timeout=self._db_timeout,
+            command_timeout=self._statement_timeout + self._db_timeout,
+            server_settings={"statement_timeout": str(int(self._statement_timeout * 1000))},
         )
         self.write.open(wait=False)
         log.info("cluster_open", cluster=self.name, bound=self.connection_bound)

@@ -10,14 +10,25 @@ when schemas share a pool. Three small subclasses fix what a schema-per-tenant s
   type to register, so schemas cannot clash), without psycopg's pipeline mode (which hangs on
   saves above ≈0.45 MB over a unix socket), and notifies on a schema-qualified channel;
 * :class:`TenantPersistence` is the infrastructure factory that ties them to one schema.
+
+The stock recorder retries a failed call 10 times, each waiting up to the pool's checkout
+timeout: during an outage a write hung for minutes. Ours retry only within the pool's timeout
+(``KH_DB_TIMEOUT``) in all, then raise, and the API answers 503. Inside a
+:func:`~kh_saas.storage.shared_transaction.shared_transaction` the recorder inserts on that
+transaction's connection and does not retry at all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
+import eventsourcing.persistence as es
+import psycopg
 from eventsourcing.persistence import (
     BaseInfrastructureFactory,
     InterfaceError,
@@ -25,19 +36,72 @@ from eventsourcing.persistence import (
     StoredEvent,
 )
 from eventsourcing.postgres import (
+    PostgresAggregateRecorder,
     PostgresApplicationRecorder,
     PostgresDatastore,
     PostgresFactory,
 )
-from eventsourcing.utils import Environment, retry
+from eventsourcing.utils import Environment
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from kh_saas.storage.pools import WritePool
+from kh_saas.storage.shared_transaction import open_transaction
 
 #: The eventsourcing application name; tables are ``<name>_events`` in each tenant schema.
 EVENTS_TABLE = "khuyenhoc_events"
+
+_RETRY_WAIT = 0.2
+
+
+def retry_briefly(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Retry a recorder call on a lost or unobtainable connection, within the pool's checkout
+    timeout in all (the stock ``@retry`` makes 10 attempts of up to that timeout each)."""
+
+    @functools.wraps(func)
+    def attempt(self: PostgresApplicationRecorder, *args: Any, **kwargs: Any) -> Any:
+        deadline = time.monotonic() + self.datastore.pool.timeout
+        while True:
+            try:
+                return func(self, *args, **kwargs)
+            except (InterfaceError, OperationalError):
+                if time.monotonic() + _RETRY_WAIT >= deadline:
+                    raise
+                time.sleep(_RETRY_WAIT)
+
+    return attempt
+
+
+def _unwrapped(method: Callable[..., Any]) -> Callable[..., Any]:
+    """The library method without its own ``@retry``."""
+    inner: Callable[..., Any] = getattr(method, "__wrapped__", method)
+    return inner
+
+
+#: psycopg errors as the eventsourcing errors commands catch (as ``get_connection`` does).
+_TRANSLATED: tuple[tuple[type[psycopg.Error], type[es.PersistenceError]], ...] = (
+    (psycopg.InterfaceError, es.InterfaceError),
+    (psycopg.OperationalError, es.OperationalError),
+    (psycopg.DataError, es.DataError),
+    (psycopg.IntegrityError, es.IntegrityError),
+    (psycopg.InternalError, es.InternalError),
+    (psycopg.ProgrammingError, es.ProgrammingError),
+    (psycopg.NotSupportedError, es.NotSupportedError),
+    (psycopg.DatabaseError, es.DatabaseError),
+    (psycopg.Error, es.PersistenceError),
+)
+
+
+@contextmanager
+def _as_persistence_errors() -> Iterator[None]:
+    try:
+        yield
+    except psycopg.Error as exc:
+        for theirs, ours in _TRANSLATED:
+            if isinstance(exc, theirs):
+                raise ours(str(exc)) from exc
+        raise
 
 
 class TenantDatastore(PostgresDatastore):
@@ -105,7 +169,7 @@ class TenantApplicationRecorder(PostgresApplicationRecorder):
     def create_table(self) -> None:
         """Tables come from versioned tenant migrations, never from the library at runtime."""
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    @retry_briefly
     def select_events_of(self, ids: Sequence[UUID]) -> list[StoredEvent]:
         """Every event of many aggregates in one query (a decision checks 50,000 at once)."""
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
@@ -120,38 +184,62 @@ class TenantApplicationRecorder(PostgresApplicationRecorder):
                 for row in curs.fetchall()
             ]
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    @retry_briefly
     def aggregates_about(self, subject_ids: Sequence[UUID], topics: Sequence[str]) -> set[UUID]:
         """Ids of aggregates whose indexed events name one of these subjects."""
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self._select_subject_events, (list(subject_ids), list(topics)))
             return {row["originator_id"] for row in curs.fetchall()}
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    @retry_briefly
     def existing(self, ids: Sequence[UUID]) -> set[UUID]:
         """Which of these aggregate ids are already in the store."""
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self._select_existing, (list(ids),))
             return {row["originator_id"] for row in curs.fetchall()}
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
-            self._insert_events(curs, stored_events, **kwargs)
-            if not stored_events:
-                return []
-            self._insert_stored_events(curs, stored_events, **kwargs)
-            ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-            indexed = [
-                i
-                for i, e in zip(ids or [], stored_events, strict=False)
-                if e.topic in self.subject_topics
-            ]
-            if indexed:  # same transaction: the index never disagrees with the log
-                curs.execute(self._index_subjects, (indexed, list(self.subject_topics)))
+        shared = open_transaction()
+        if shared is None:
+            ids: Sequence[int] | None = self._insert_in_own_transaction(stored_events, **kwargs)
             return ids
+        if shared.pool is not self.datastore.pool:
+            raise es.ProgrammingError("a shared transaction cannot span clusters")
+        with _as_persistence_errors():
+            return self._insert(shared.cursor(), stored_events, **kwargs)
+
+    @retry_briefly
+    def _insert_in_own_transaction(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            return self._insert(curs, stored_events, **kwargs)
+
+    def _insert(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        self._insert_events(curs, stored_events, **kwargs)
+        if not stored_events:
+            return []
+        self._insert_stored_events(curs, stored_events, **kwargs)
+        ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        indexed = [
+            i
+            for i, e in zip(ids or [], stored_events, strict=False)
+            if e.topic in self.subject_topics
+        ]
+        if indexed:  # same transaction: the index never disagrees with the log
+            curs.execute(self._index_subjects, (indexed, list(self.subject_topics)))
+        return ids
+
+    # The library's other reads, with the bounded retry instead of theirs.
+    select_events = retry_briefly(_unwrapped(PostgresAggregateRecorder.select_events))
+    select_notifications = retry_briefly(
+        _unwrapped(PostgresApplicationRecorder.select_notifications)
+    )
+    max_notification_id = retry_briefly(_unwrapped(PostgresApplicationRecorder.max_notification_id))
 
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any

@@ -93,6 +93,17 @@ PLATFORM_MIGRATIONS = (
             ADD CHECK (octet_length(id_key) >= 32);
         """,
     ),
+    Migration(
+        5,
+        "idempotency_leases",
+        # A claim is held by one attempt (token) until its lease lapses; placeholders left by
+        # a crash before this migration (no lease) may be taken over at once.
+        """
+        ALTER TABLE {schema}.idempotency_keys
+            ADD COLUMN token uuid,
+            ADD COLUMN lease_until timestamptz;
+        """,
+    ),
 )
 
 

@@ -98,4 +98,23 @@ TENANT_MIGRATIONS = (
             WHERE topic = 'kh_saas.domain.awards:Award.Granted';
         """,
     ),
+    Migration(
+        8,
+        "idempotency_keys",
+        # Idempotency-Keys of tenant routes live beside the events, so a request's answer is
+        # recorded in the same transaction as its events (api/idempotency.py).
+        """
+        CREATE TABLE {schema}.idempotency_keys (
+            scope text NOT NULL,
+            key text NOT NULL,
+            request_hash bytea NOT NULL,
+            status integer NOT NULL,
+            body bytea NOT NULL,
+            token uuid,
+            lease_until timestamptz,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (scope, key)
+        );
+        """,
+    ),
 )
