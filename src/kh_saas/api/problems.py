@@ -39,6 +39,11 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
     ),
     "malformed_json": ("Malformed JSON", "The request body is not valid JSON."),
     "body_too_large": ("Request body too large", "The request body exceeds the size limit."),
+    "table_too_large": (
+        "Spreadsheet too large",
+        "The uploaded table goes past a reading limit (rows, cells, columns, uncompressed"
+        " size…); `field` names the limit and `detail` its value. Nothing was stored.",
+    ),
     "unauthenticated": (
         "Authentication required",
         "Send a valid API key as `Authorization: Bearer <key>` or `X-API-Key: <key>`.",
