@@ -10,7 +10,7 @@ from the zip in chunks into expat, counting as they go and stopping at the first
 - before inflating a part: its declared size against the budget of uncompressed bytes, and
   whether its compressed data is larger than that size allows (a lying header); while
   inflating: the bytes actually produced, against the same budget;
-- while parsing: elements and attributes, the longest tag or text run expat must hold in
+- while parsing: tags, the longest tag or text run expat must hold in
   one piece, no DTD (so no entity expansion), the sheet's declared dimension, rows (blank
   and skipped ones count), cells per row and cells in all, characters per cell.
 
@@ -42,9 +42,9 @@ MAX_DIRECTORY_BYTES = 1024 * 1024
 #: Bytes between two ``<`` in any part. Expat holds a whole tag, comment or attribute value
 #: in memory before it reports it; a legitimate cell (32,767 characters) is far below this.
 MAX_TOKEN_BYTES = 1024 * 1024
-#: Elements and attributes per cell allowed on average, workbook-wide: a cell takes 2-5
-#: (``<c r s t><v>``) and its shared string 2 more.
-NODES_PER_CELL = 8
+#: Tags (counted by their ``<``) per cell allowed on average, workbook-wide: a cell takes 4
+#: (``<c><v></v></c>``), 6 as an inline string, and its shared string 4 more.
+TAGS_PER_CELL = 8
 #: Entries kept from the style and relationship tables (Excel allows ~64,000 cell formats).
 MAX_TABLE_ENTRIES = 65_536
 
@@ -128,8 +128,8 @@ class _Parts:
         self.archive = archive
         self.bytes_left = limits.uncompressed_bytes
         self.budget = limits.uncompressed_bytes
-        self.nodes_left = limits.cells * NODES_PER_CELL + 2 * limits.rows + 100_000
-        self.nodes = self.nodes_left
+        self.tags = limits.cells * TAGS_PER_CELL + 4 * limits.rows + 100_000
+        self.tags_left = self.tags
 
     def exists(self, path: str) -> bool:
         return path in self.archive.NameToInfo
@@ -183,14 +183,13 @@ class _Parts:
 
     def parse(self, path: str, target: _Target) -> Iterator[None]:
         """Feed a part to ``target``'s handlers, yielding after each chunk."""
-        parser = expat.ParserCreate(namespace_separator=" ")
+        parser = expat.ParserCreate()
         parser.buffer_text = True
         parser.buffer_size = _CHUNK
         parser.StartElementHandler = target.start
         parser.EndElementHandler = target.end
         parser.CharacterDataHandler = target.text
         parser.StartDoctypeDeclHandler = _no_doctype
-        target.nodes_left = self.nodes_left
         gap = 0  # bytes since the last "<"
         try:
             for chunk in self.chunks(path):
@@ -203,6 +202,16 @@ class _Parts:
                         " in one piece; no cell of a workbook needs that many",
                     )
                 gap = gap + len(chunk) if first < 0 else len(chunk) - chunk.rfind(b"<") - 1
+                # Tags counted by their "<" in C, not per element in Python: the budget
+                # bounds the handlers' work without costing any of it.
+                self.tags_left -= chunk.count(b"<")
+                if self.tags_left < 0:
+                    raise TableTooLarge(
+                        "xml_tags",
+                        self.tags,
+                        f"the workbook has more than {self.tags:,} XML tags in the parts read"
+                        " (its cells need far fewer); save it again in Excel",
+                    )
                 parser.Parse(chunk, False)
                 yield
             parser.Parse(b"", True)
@@ -212,15 +221,6 @@ class _Parts:
             raise _damaged(path, f"not well-formed XML: {exc}") from exc
         except _Damaged as exc:
             raise _damaged(path, str(exc)) from exc
-        except _NodesExhausted:
-            raise TableTooLarge(
-                "xml_nodes",
-                self.nodes,
-                f"{path} has more than {self.nodes:,} XML elements and attributes in all"
-                " (the workbook's cells need far fewer); save it again in Excel",
-            ) from None
-        finally:
-            self.nodes_left = target.nodes_left
 
 
 def _no_doctype(*_: object) -> None:
@@ -232,18 +232,12 @@ class _Done(Exception):  # control flow: the handler has read what it needs
     pass
 
 
-class _NodesExhausted(Exception):
-    pass
-
-
 class _Damaged(Exception):  # raised in handlers, turned into a TabularError
     pass
 
 
 class _Target:
-    """Expat handlers for one part; ``nodes_left`` counts down the shared node budget."""
-
-    nodes_left = 0
+    """Expat handlers for one part."""
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
         raise NotImplementedError
@@ -262,19 +256,25 @@ def _parse_all(parts: _Parts, path: str, target: _Target) -> None:
 
 # --- names ----------------------------------------------------------------------------------
 
-_MAIN = (
-    "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-    "http://purl.oclc.org/ooxml/spreadsheetml/main",  # Strict OOXML
-)
-_PACKAGE_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 
+class _Tags(dict[str, str]):
+    """Element names as written ("c", "x:c") → their local name if it is one asked for, else "".
 
-def _names(*locals_: str) -> dict[str, str]:
-    """Expat's "namespace local" names (and bare ones) → local name, for the main namespaces."""
-    names = {local: local for local in locals_}
-    for ns in _MAIN:
-        names.update({f"{ns} {local}": local for local in locals_})
-    return names
+    Names are matched without namespace processing, which makes expat markedly faster; a
+    prefix ("x:") is what some writers use, and Strict OOXML differs only in the namespace.
+    Filled as names are met, up to a bound (a hostile file may invent any number of names).
+    """
+
+    def __init__(self, *local: str) -> None:
+        super().__init__({name: name for name in local})
+        self.local = frozenset(local)
+
+    def __missing__(self, name: str) -> str:
+        local = name.rpartition(":")[2]
+        found = local if local in self.local else ""
+        if len(self) < 1_000:
+            self[name] = found
+        return found
 
 
 def _relative(source: str, target: str) -> str:
@@ -288,17 +288,13 @@ def _relative(source: str, target: str) -> str:
 
 
 class _Relations(_Target):
-    _RELATIONSHIP = f"{_PACKAGE_RELS} Relationship"
-
     def __init__(self) -> None:
+        self.tags = _Tags("Relationship")
         self.by_id: dict[str, tuple[str, str]] = {}  # id → (type's last segment, target)
         self.by_type: dict[str, str] = {}  # type's last segment → first target of that type
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
-        self.nodes_left -= 1 + len(attrs)
-        if self.nodes_left < 0:
-            raise _NodesExhausted
-        if name not in (self._RELATIONSHIP, "Relationship") or attrs.get("TargetMode"):
+        if not self.tags[name] or attrs.get("TargetMode"):
             return  # external targets (links to other files) are never read
         if len(self.by_id) >= MAX_TABLE_ENTRIES:
             raise _Damaged("too many relationships")
@@ -342,26 +338,22 @@ def _relationships(parts: _Parts, book: str) -> _BookRels:
 
 
 class _Workbook(_Target):
-    _NAMES = _names("workbookPr", "sheet", "sheets")
-
     def __init__(self) -> None:
+        self.tags = _Tags("workbookPr", "sheet", "sheets")
         self.date1904 = False
         self.sheet_ids: list[str] = []
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
-        self.nodes_left -= 1 + len(attrs)
-        if self.nodes_left < 0:
-            raise _NodesExhausted
-        tag = self._NAMES.get(name)
+        tag = self.tags[name]
         if tag == "sheet" and len(self.sheet_ids) < MAX_TABLE_ENTRIES:
-            # r:id, whatever the prefix: the one namespaced attribute called "id".
-            rid = next((v for k, v in attrs.items() if k.endswith(" id")), "")
+            # r:id, whatever the prefix: the one prefixed attribute called "id".
+            rid = next((v for k, v in attrs.items() if k.endswith(":id")), "")
             self.sheet_ids.append(rid)
         elif tag == "workbookPr":
             self.date1904 = attrs.get("date1904", "").lower() in ("1", "true")
 
     def end(self, name: str) -> None:
-        if self._NAMES.get(name) == "sheets":
+        if self.tags[name] == "sheets":
             raise _Done  # workbookPr comes before the sheets; nothing after them is needed
 
 
@@ -401,18 +393,14 @@ GENERAL = _Format("General", False, False, 0)
 
 
 class _Styles(_Target):
-    _NAMES = _names("numFmt", "cellXfs", "xf")
-
     def __init__(self) -> None:
+        self.tags = _Tags("numFmt", "cellXfs", "xf")
         self.custom: dict[int, str] = {}
         self.xf_formats: list[int] = []  # per cell style (the cell's "s"): its numFmtId
         self.in_cell_xfs = False
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
-        self.nodes_left -= 1 + len(attrs)
-        if self.nodes_left < 0:
-            raise _NodesExhausted
-        tag = self._NAMES.get(name)
+        tag = self.tags[name]
         if tag == "xf":
             if self.in_cell_xfs and len(self.xf_formats) < MAX_TABLE_ENTRIES:
                 self.xf_formats.append(_int(attrs.get("numFmtId"), 0))
@@ -423,7 +411,7 @@ class _Styles(_Target):
             self.in_cell_xfs = True
 
     def end(self, name: str) -> None:
-        if self._NAMES.get(name) == "cellXfs":
+        if self.tags[name] == "cellXfs":
             raise _Done  # cell styles come after the number formats; the rest is looks
 
 
@@ -456,9 +444,8 @@ def _formats(parts: _Parts, path: str | None) -> list[_Format]:
 class _Strings(_Target):
     """The shared-string table, each text cleaned once here rather than in every cell."""
 
-    _NAMES = _names("si", "t", "rPh")
-
     def __init__(self, limits: Limits) -> None:
+        self.tags = _Tags("si", "t", "rPh")
         self.limits = limits
         self.strings: list[str | None] = []
         self.overlong: set[int] = set()  # indexes of texts cut at the cell limit
@@ -468,10 +455,7 @@ class _Strings(_Target):
         self.phonetic = False
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
-        self.nodes_left -= 1 + len(attrs)
-        if self.nodes_left < 0:
-            raise _NodesExhausted
-        tag = self._NAMES.get(name)
+        tag = self.tags[name]
         if tag == "t":
             self.collect = not self.phonetic
         elif tag == "si":
@@ -481,7 +465,7 @@ class _Strings(_Target):
             self.phonetic = True  # the reading of East Asian text, not the text
 
     def end(self, name: str) -> None:
-        tag = self._NAMES.get(name)
+        tag = self.tags[name]
         if tag == "t":
             self.collect = False
         elif tag == "si":
@@ -515,21 +499,6 @@ def _strings(parts: _Parts, path: str | None, limits: Limits) -> _Strings:
 
 # --- the sheet ------------------------------------------------------------------------------
 
-_C, _V, _ROW, _T, _IS, _RPH, _DIMENSION, _SHEET_DATA = range(1, 9)
-_SHEET_TAGS: dict[str, int] = {
-    name: code
-    for local, code in [
-        ("c", _C),
-        ("v", _V),
-        ("row", _ROW),
-        ("t", _T),
-        ("is", _IS),
-        ("rPh", _RPH),
-        ("dimension", _DIMENSION),
-        ("sheetData", _SHEET_DATA),
-    ]
-    for name in [local, *(f"{ns} {local}" for ns in _MAIN)]
-}
 _DIGITS = "0123456789"
 _COLUMNS: dict[str, int] = {}
 
@@ -571,6 +540,7 @@ class _SheetReader(_Target):
         self.limits = limits
         self.faults = faults
         self.styles: dict[str | None, _Format] = {}
+        self.tags = _Tags("c", "v", "row", "t", "is", "rPh", "dimension", "sheetData")
         self.done: list[Row] = []  # complete rows not yet handed on
         self.rownum = 0
         self.in_row = False
@@ -595,11 +565,8 @@ class _SheetReader(_Target):
     # expat handlers: the hot path, so plain attribute access and early returns.
 
     def start(self, name: str, attrs: dict[str, str]) -> None:  # noqa: PLR0912 - one dispatch
-        self.nodes_left -= 1 + len(attrs)
-        if self.nodes_left < 0:
-            raise _NodesExhausted
-        tag = _SHEET_TAGS.get(name)
-        if tag == _C:  # inlined: a method call per cell is a tenth of the reading time
+        tag = self.tags[name]
+        if tag == "c":  # inlined: a method call per cell is a tenth of the reading time
             if not self.in_row:
                 raise _Damaged("a cell outside a row")
             ref = attrs.get("r")
@@ -620,39 +587,39 @@ class _SheetReader(_Target):
             self.pieces = []
             self.length = 0
             self.in_cell = True
-        elif tag == _V:
+        elif tag == "v":
             if self.in_cell:
                 self.collect = True
-        elif tag == _ROW:
+        elif tag == "row":
             self._start_row(attrs.get("r"))
-        elif tag == _T:
+        elif tag == "t":
             if self.inline and not self.phonetic:
                 self.collect = True
-        elif tag == _IS:
+        elif tag == "is":
             self.inline = True
-        elif tag == _RPH:
+        elif tag == "rPh":
             self.phonetic = True
-        elif tag == _DIMENSION:
+        elif tag == "dimension":
             self._check_dimension(attrs.get("ref", ""))
 
     def end(self, name: str) -> None:
-        tag = _SHEET_TAGS.get(name)
-        if tag == _C:
+        tag = self.tags[name]
+        if tag == "c":
             self.in_cell = self.collect = False
             if self.pieces:
                 value = self._value("".join(self.pieces))
                 if value is not None:
                     self.values.append((self.col - 1, value))
                     self.last = self.col if self.col > self.last else self.last
-        elif tag in (_V, _T):
+        elif tag in ("v", "t"):
             self.collect = False
-        elif tag == _ROW:
+        elif tag == "row":
             self._end_row()
-        elif tag == _IS:
+        elif tag == "is":
             self.inline = False
-        elif tag == _RPH:
+        elif tag == "rPh":
             self.phonetic = False
-        elif tag == _SHEET_DATA:
+        elif tag == "sheetData":
             raise _Done  # merged cells, formatting and the like after the data: not needed
 
     def text(self, data: str) -> None:
