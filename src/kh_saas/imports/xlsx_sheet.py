@@ -3,16 +3,12 @@
 openpyxl's read-only mode cannot be bounded from outside: it builds each row whole before
 handing it over (one row of three million empty cells is three million dicts first), parses
 styles and shared strings into objects without a limit, and inflates whatever the zip holds.
-A 33 KB workbook cost it 42 s and 2.75 GB. So the few parts needed are read here, streamed
-from the zip in chunks into expat, counting as they go and stopping at the first limit:
-
-- before opening the zip: the size of its central directory (how many entries it lists);
-- before inflating a part: its declared size against the budget of uncompressed bytes, and
-  whether its compressed data is larger than that size allows (a lying header); while
-  inflating: the bytes actually produced, against the same budget;
-- while parsing: tags, the longest tag or text run expat must hold in
-  one piece, no DTD (so no entity expansion), the sheet's declared dimension, rows (blank
-  and skipped ones count), cells per row and cells in all, characters per cell.
+A 33 KB workbook cost it 42 s and 2.75 GB. So the few parts needed (package and workbook
+relationships, workbook, styles, shared strings, the sheet) are streamed from the zip into
+expat under the budgets of xlsx_parts, and the handlers here count what they build: the
+sheet's declared dimension, rows (blank and skipped ones count), cells per row and in all,
+characters per cell, shared strings. A row is refused at its first cell past a limit, long
+before it is complete.
 
 openpyxl is still used for what it does well and cheaply: telling date formats from others
 and converting Excel's serial dates.
@@ -21,48 +17,31 @@ and converting Excel's serial dates.
 from __future__ import annotations
 
 import io
-import lzma
 import posixpath
-import struct
 import zipfile
-import zlib
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple
-from xml.parsers import expat
 
-from kh_saas.imports.errors import TableTooLarge, TabularError, file_error
+from kh_saas.imports.errors import TableTooLarge, file_error
 from kh_saas.imports.limits import Limits
 from kh_saas.imports.sheet import Cells, Faults, Reading, Row, too_long
 from kh_saas.imports.text import clean_text, unescape_ooxml
+from kh_saas.imports.xlsx_parts import (
+    ZIP_ERRORS,
+    Damaged,
+    Done,
+    Parts,
+    Tags,
+    Target,
+    check_directory,
+    parse_all,
+    relative,
+    unreadable,
+)
 
-#: Bytes of the zip's central directory: at ~50 bytes an entry, some 20,000 entries, where a
-#: workbook has a few dozen. Python's zipfile reads the whole directory into objects at once.
-MAX_DIRECTORY_BYTES = 1024 * 1024
-#: Bytes between two ``<`` in any part. Expat holds a whole tag, comment or attribute value
-#: in memory before it reports it; a legitimate cell (32,767 characters) is far below this.
-MAX_TOKEN_BYTES = 1024 * 1024
-#: Tags (counted by their ``<``) per cell allowed on average, workbook-wide: a cell takes 4
-#: (``<c><v></v></c>``), 6 as an inline string, and its shared string 4 more.
-TAGS_PER_CELL = 8
 #: Entries kept from the style and relationship tables (Excel allows ~64,000 cell formats).
 MAX_TABLE_ENTRIES = 65_536
-
-_CHUNK = 64 * 1024
-
-# --- the zip --------------------------------------------------------------------------------
-
-_ZIP_ERRORS: tuple[type[Exception], ...] = (
-    zipfile.BadZipFile,
-    zlib.error,
-    lzma.LZMAError,
-    EOFError,
-    OSError,
-    NotImplementedError,  # a compression method zipfile does not know
-    RuntimeError,  # an encrypted entry
-    ValueError,
-    struct.error,
-)
 
 
 def read_xlsx(data: bytes, limits: Limits) -> Reading:
@@ -71,13 +50,13 @@ def read_xlsx(data: bytes, limits: Limits) -> Reading:
 
 
 def _rows(data: bytes, limits: Limits, faults: Faults) -> Iterator[Row]:
-    _check_directory(data)
+    check_directory(data)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except _ZIP_ERRORS as exc:
-        raise _unreadable("not a zip archive") from exc
+    except ZIP_ERRORS as exc:
+        raise unreadable("not a zip archive") from exc
     with archive:
-        parts = _Parts(archive, limits)
+        parts = Parts(archive, limits)
         book = _office_document(parts)
         rels = _relationships(parts, book)
         sheet, epoch = _first_worksheet(parts, book, rels)
@@ -91,205 +70,12 @@ def _rows(data: bytes, limits: Limits, faults: Faults) -> Iterator[Row]:
         yield from reader.done
 
 
-def _check_directory(data: bytes) -> None:
-    """Refuse a central directory too large to read, from the end record zipfile reads."""
-    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 22 - 65_535))
-    if end < 0 or len(data) < end + 22:
-        return  # not a zip: zipfile says so
-    size: int = struct.unpack_from("<I", data, end + 12)[0]
-    record = end - 20 - 56  # a ZIP64 end record sits just before its locator
-    if (
-        record >= 0
-        and data[end - 20 : end - 16] == b"PK\x06\x07"
-        and data[record : record + 4] == b"PK\x06\x06"
-    ):
-        size = struct.unpack_from("<Q", data, record + 40)[0]
-    if size > MAX_DIRECTORY_BYTES:
-        raise TableTooLarge(
-            "zip_directory_bytes",
-            MAX_DIRECTORY_BYTES,
-            f"the workbook's zip directory has {size:,} bytes (tens of thousands of entries):"
-            f" at most {MAX_DIRECTORY_BYTES:,} are read; a workbook needs a few dozen entries",
-        )
-
-
-def _unreadable(why: str) -> TabularError:
-    return file_error(f"not a readable .xlsx workbook ({why}); open and save it again in Excel")
-
-
-def _damaged(path: str, why: str) -> TabularError:
-    return file_error(f"the workbook is damaged ({path}: {why}); open and save it again in Excel")
-
-
-class _Parts:
-    """The zip's parts, inflated under one byte budget and parsed under one node budget."""
-
-    def __init__(self, archive: zipfile.ZipFile, limits: Limits) -> None:
-        self.archive = archive
-        self.bytes_left = limits.uncompressed_bytes
-        self.budget = limits.uncompressed_bytes
-        self.tags = limits.cells * TAGS_PER_CELL + 4 * limits.rows + 100_000
-        self.tags_left = self.tags
-
-    def exists(self, path: str) -> bool:
-        return path in self.archive.NameToInfo
-
-    def chunks(self, path: str) -> Iterator[bytes]:
-        try:
-            info = self.archive.getinfo(path)
-        except KeyError:
-            raise _unreadable(f"no {path}") from None
-        declared = info.file_size
-        if declared > self.bytes_left:
-            raise TableTooLarge(
-                "uncompressed_bytes",
-                self.budget,
-                f"{path} inflates to {declared:,} bytes: at most {self.budget:,} bytes of"
-                " the workbook are read uncompressed; split the file",
-            )
-        # Deflate never grows data by more than a few bytes per 64 KiB block, so compressed
-        # data larger than this is a header that lies about what it inflates to.
-        if info.compress_size > declared + declared // 32 + 4096:
-            raise TableTooLarge(
-                "uncompressed_bytes",
-                self.budget,
-                f"{path} declares {declared:,} bytes uncompressed but holds"
-                f" {info.compress_size:,} compressed bytes, so its size is a lie (a zip bomb?):"
-                f" at most {self.budget:,} bytes of the workbook are read uncompressed",
-            )
-        self.bytes_left -= declared
-        produced = 0
-        try:
-            stream = self.archive.open(info)
-        except _ZIP_ERRORS as exc:
-            raise _damaged(path, "cannot be opened") from exc
-        with stream:
-            while True:
-                try:
-                    chunk = stream.read(_CHUNK)
-                except _ZIP_ERRORS as exc:
-                    raise _damaged(path, "cannot be inflated") from exc
-                if not chunk:
-                    return
-                produced += len(chunk)
-                if produced > declared:  # zipfile stops at the declared size; be sure
-                    raise TableTooLarge(
-                        "uncompressed_bytes",
-                        self.budget,
-                        f"{path} inflates past its declared {declared:,} bytes: at most"
-                        f" {self.budget:,} bytes of the workbook are read uncompressed",
-                    )
-                yield chunk
-
-    def parse(self, path: str, target: _Target) -> Iterator[None]:
-        """Feed a part to ``target``'s handlers, yielding after each chunk."""
-        parser = expat.ParserCreate()
-        parser.buffer_text = True
-        parser.buffer_size = _CHUNK
-        parser.StartElementHandler = target.start
-        parser.EndElementHandler = target.end
-        parser.CharacterDataHandler = target.text
-        parser.StartDoctypeDeclHandler = _no_doctype
-        gap = 0  # bytes since the last "<"
-        try:
-            for chunk in self.chunks(path):
-                first = chunk.find(b"<")
-                if (gap + len(chunk) if first < 0 else gap + first) > MAX_TOKEN_BYTES:
-                    raise TableTooLarge(
-                        "xml_token_bytes",
-                        MAX_TOKEN_BYTES,
-                        f"{path} holds a tag or text of more than {MAX_TOKEN_BYTES:,} bytes"
-                        " in one piece; no cell of a workbook needs that many",
-                    )
-                gap = gap + len(chunk) if first < 0 else len(chunk) - chunk.rfind(b"<") - 1
-                # Tags counted by their "<" in C, not per element in Python: the budget
-                # bounds the handlers' work without costing any of it.
-                self.tags_left -= chunk.count(b"<")
-                if self.tags_left < 0:
-                    raise TableTooLarge(
-                        "xml_tags",
-                        self.tags,
-                        f"the workbook has more than {self.tags:,} XML tags in the parts read"
-                        " (its cells need far fewer); save it again in Excel",
-                    )
-                parser.Parse(chunk, False)
-                yield
-            parser.Parse(b"", True)
-        except _Done:
-            return
-        except expat.ExpatError as exc:
-            raise _damaged(path, f"not well-formed XML: {exc}") from exc
-        except _Damaged as exc:
-            raise _damaged(path, str(exc)) from exc
-
-
-def _no_doctype(*_: object) -> None:
-    # OOXML parts have no DTD; one could only be there to expand entities.
-    raise _Damaged("a DTD is not allowed")
-
-
-class _Done(Exception):  # control flow: the handler has read what it needs
-    pass
-
-
-class _Damaged(Exception):  # raised in handlers, turned into a TabularError
-    pass
-
-
-class _Target:
-    """Expat handlers for one part."""
-
-    def start(self, name: str, attrs: dict[str, str]) -> None:
-        raise NotImplementedError
-
-    def end(self, name: str) -> None:
-        pass
-
-    def text(self, data: str) -> None:
-        pass
-
-
-def _parse_all(parts: _Parts, path: str, target: _Target) -> None:
-    for _ in parts.parse(path, target):
-        pass
-
-
-# --- names ----------------------------------------------------------------------------------
-
-
-class _Tags(dict[str, str]):
-    """Element names as written ("c", "x:c") → their local name if it is one asked for, else "".
-
-    Names are matched without namespace processing, which makes expat markedly faster; a
-    prefix ("x:") is what some writers use, and Strict OOXML differs only in the namespace.
-    Filled as names are met, up to a bound (a hostile file may invent any number of names).
-    """
-
-    def __init__(self, *local: str) -> None:
-        super().__init__({name: name for name in local})
-        self.local = frozenset(local)
-
-    def __missing__(self, name: str) -> str:
-        local = name.rpartition(":")[2]
-        found = local if local in self.local else ""
-        if len(self) < 1_000:
-            self[name] = found
-        return found
-
-
-def _relative(source: str, target: str) -> str:
-    """A relationship target as a zip path: absolute ("/xl/…") or relative to its source."""
-    if target.startswith("/"):
-        return posixpath.normpath(target[1:])
-    return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
-
-
 # --- package and workbook: where the first sheet is, its strings and styles, the epoch ------
 
 
-class _Relations(_Target):
+class _Relations(Target):
     def __init__(self) -> None:
-        self.tags = _Tags("Relationship")
+        self.tags = Tags("Relationship")
         self.by_id: dict[str, tuple[str, str]] = {}  # id → (type's last segment, target)
         self.by_type: dict[str, str] = {}  # type's last segment → first target of that type
 
@@ -297,7 +83,7 @@ class _Relations(_Target):
         if not self.tags[name] or attrs.get("TargetMode"):
             return  # external targets (links to other files) are never read
         if len(self.by_id) >= MAX_TABLE_ENTRIES:
-            raise _Damaged("too many relationships")
+            raise Damaged("too many relationships")
         kind = attrs.get("Type", "").rpartition("/")[2]
         target = attrs.get("Target", "")
         self.by_id.setdefault(attrs.get("Id", ""), (kind, target))
@@ -309,13 +95,13 @@ def _rels_path(part: str) -> str:
     return posixpath.join(folder, "_rels", f"{name}.rels")
 
 
-def _office_document(parts: _Parts) -> str:
+def _office_document(parts: Parts) -> str:
     if not parts.exists("_rels/.rels"):
         return "xl/workbook.xml"
     relations = _Relations()
-    _parse_all(parts, "_rels/.rels", relations)
+    parse_all(parts, "_rels/.rels", relations)
     target = relations.by_type.get("officeDocument")
-    return _relative("", target) if target else "xl/workbook.xml"
+    return relative("", target) if target else "xl/workbook.xml"
 
 
 class _BookRels(NamedTuple):
@@ -325,21 +111,21 @@ class _BookRels(NamedTuple):
 
     def get(self, kind: str) -> str | None:
         target = self.by_type.get(kind)
-        return None if target is None else _relative(self.path, target)
+        return None if target is None else relative(self.path, target)
 
 
-def _relationships(parts: _Parts, book: str) -> _BookRels:
+def _relationships(parts: Parts, book: str) -> _BookRels:
     relations = _Relations()
     path = _rels_path(book)
     if not parts.exists(path):
-        raise _unreadable(f"no {path}")
-    _parse_all(parts, path, relations)
+        raise unreadable(f"no {path}")
+    parse_all(parts, path, relations)
     return _BookRels(book, relations.by_id, relations.by_type)
 
 
-class _Workbook(_Target):
+class _Workbook(Target):
     def __init__(self) -> None:
-        self.tags = _Tags("workbookPr", "sheet", "sheets")
+        self.tags = Tags("workbookPr", "sheet", "sheets")
         self.date1904 = False
         self.sheet_ids: list[str] = []
 
@@ -354,19 +140,19 @@ class _Workbook(_Target):
 
     def end(self, name: str) -> None:
         if self.tags[name] == "sheets":
-            raise _Done  # workbookPr comes before the sheets; nothing after them is needed
+            raise Done  # workbookPr comes before the sheets; nothing after them is needed
 
 
-def _first_worksheet(parts: _Parts, book: str, rels: _BookRels) -> tuple[str, datetime]:
+def _first_worksheet(parts: Parts, book: str, rels: _BookRels) -> tuple[str, datetime]:
     from openpyxl.utils.datetime import CALENDAR_MAC_1904, WINDOWS_EPOCH  # noqa: PLC0415
 
     workbook = _Workbook()
-    _parse_all(parts, book, workbook)
+    parse_all(parts, book, workbook)
     for rid in workbook.sheet_ids:
         kind, target = rels.by_id.get(rid, ("", ""))
         if kind == "worksheet":  # chart sheets and dialog sheets hold no table
             epoch: datetime = CALENDAR_MAC_1904 if workbook.date1904 else WINDOWS_EPOCH
-            return _relative(book, target), epoch
+            return relative(book, target), epoch
     raise file_error("the workbook has no worksheet")
 
 
@@ -392,9 +178,9 @@ def _format(code: str | None) -> _Format:
 GENERAL = _Format("General", False, False, 0)
 
 
-class _Styles(_Target):
+class _Styles(Target):
     def __init__(self) -> None:
-        self.tags = _Tags("numFmt", "cellXfs", "xf")
+        self.tags = Tags("numFmt", "cellXfs", "xf")
         self.custom: dict[int, str] = {}
         self.xf_formats: list[int] = []  # per cell style (the cell's "s"): its numFmtId
         self.in_cell_xfs = False
@@ -412,7 +198,7 @@ class _Styles(_Target):
 
     def end(self, name: str) -> None:
         if self.tags[name] == "cellXfs":
-            raise _Done  # cell styles come after the number formats; the rest is looks
+            raise Done  # cell styles come after the number formats; the rest is looks
 
 
 def _int(text: str | None, default: int) -> int:
@@ -422,13 +208,13 @@ def _int(text: str | None, default: int) -> int:
         return default
 
 
-def _formats(parts: _Parts, path: str | None) -> list[_Format]:
+def _formats(parts: Parts, path: str | None) -> list[_Format]:
     if path is None or not parts.exists(path):
         return []
     from openpyxl.styles.numbers import BUILTIN_FORMATS  # noqa: PLC0415
 
     styles = _Styles()
-    _parse_all(parts, path, styles)
+    parse_all(parts, path, styles)
     known: dict[int, _Format] = {}
     formats = []
     for fmt_id in styles.xf_formats:
@@ -441,11 +227,11 @@ def _formats(parts: _Parts, path: str | None) -> list[_Format]:
 # --- shared strings -------------------------------------------------------------------------
 
 
-class _Strings(_Target):
+class _Strings(Target):
     """The shared-string table, each text cleaned once here rather than in every cell."""
 
     def __init__(self, limits: Limits) -> None:
-        self.tags = _Tags("si", "t", "rPh")
+        self.tags = Tags("si", "t", "rPh")
         self.limits = limits
         self.strings: list[str | None] = []
         self.overlong: set[int] = set()  # indexes of texts cut at the cell limit
@@ -490,10 +276,10 @@ class _Strings(_Target):
                 self.pieces.append(data)
 
 
-def _strings(parts: _Parts, path: str | None, limits: Limits) -> _Strings:
+def _strings(parts: Parts, path: str | None, limits: Limits) -> _Strings:
     strings = _Strings(limits)
     if path is not None and parts.exists(path):
-        _parse_all(parts, path, strings)
+        parse_all(parts, path, strings)
     return strings
 
 
@@ -518,7 +304,7 @@ def _column(ref: str) -> int:
     return number
 
 
-class _SheetReader(_Target):
+class _SheetReader(Target):
     """Rows of the sheet as expat reports them, counted against the limits as they arrive.
 
     A cell is counted when its start tag arrives, so a row is refused at its first cell
@@ -540,7 +326,7 @@ class _SheetReader(_Target):
         self.limits = limits
         self.faults = faults
         self.styles: dict[str | None, _Format] = {}
-        self.tags = _Tags("c", "v", "row", "t", "is", "rPh", "dimension", "sheetData")
+        self.tags = Tags("c", "v", "row", "t", "is", "rPh", "dimension", "sheetData")
         self.done: list[Row] = []  # complete rows not yet handed on
         self.rownum = 0
         self.in_row = False
@@ -568,11 +354,11 @@ class _SheetReader(_Target):
         tag = self.tags[name]
         if tag == "c":  # inlined: a method call per cell is a tenth of the reading time
             if not self.in_row:
-                raise _Damaged("a cell outside a row")
+                raise Damaged("a cell outside a row")
             ref = attrs.get("r")
             col = self.col + 1 if ref is None else _column(ref)
             if col < 1:
-                raise _Damaged(f"cell reference {str(ref)[:20]!r}")
+                raise Damaged(f"cell reference {str(ref)[:20]!r}")
             count = self.count = self.count + 1
             span = col if col > self.span else self.span
             span = count if count > span else span
@@ -620,7 +406,7 @@ class _SheetReader(_Target):
         elif tag == "rPh":
             self.phonetic = False
         elif tag == "sheetData":
-            raise _Done  # merged cells, formatting and the like after the data: not needed
+            raise Done  # merged cells, formatting and the like after the data: not needed
 
     def text(self, data: str) -> None:
         if self.collect:
@@ -637,9 +423,9 @@ class _SheetReader(_Target):
             try:
                 rownum = int(ref)
             except ValueError:
-                raise _Damaged(f"row number {ref[:20]!r}") from None
+                raise Damaged(f"row number {ref[:20]!r}") from None
             if rownum <= self.rownum:
-                raise _Damaged(f"row {rownum} comes after row {self.rownum}")
+                raise Damaged(f"row {rownum} comes after row {self.rownum}")
         self.limits.check_row(rownum)
         self.rownum = rownum
         self.in_row = True
@@ -671,7 +457,7 @@ class _SheetReader(_Target):
             index = int(text)
             value = self.strings[index]
         except (ValueError, IndexError):
-            raise _Damaged(f"shared string {text[:20]!r} does not exist") from None
+            raise Damaged(f"shared string {text[:20]!r} does not exist") from None
         if index in self.overlong:
             self._fault(too_long(self.limits.cell_chars))
         return value
@@ -707,7 +493,7 @@ class _SheetReader(_Target):
         try:
             number: int | float = float(text) if "." in text or "e" in text.lower() else int(text)
         except ValueError:
-            raise _Damaged(f"number {text[:20]!r}") from None
+            raise Damaged(f"number {text[:20]!r}") from None
         if fmt.is_date:
             from openpyxl.utils.datetime import from_excel  # noqa: PLC0415
 
