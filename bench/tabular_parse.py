@@ -7,17 +7,28 @@ zeros, dates, phone numbers) in memory and times ``kh_saas.imports.parse_records
 - XLSX as Excel writes it: text in a shared-string table, a stored dimension, dates as styled
   serial numbers (written by hand here, as Excel is not available);
 - XLSX as openpyxl writes it: every text cell inline, which openpyxl reads back far slower;
-- the same CSV with every row bad, the worst case for the error path.
+- the same CSV with every row bad, the worst case for the error path;
+- the hostile files of ``tests/hostile_sheets.py`` (a row of three million empty cells, cells
+  at column XFD, zip bombs with honest and lying headers, a million blank rows, …): time and
+  peak memory until each is refused, beside targets of < 1 s and < 200 MB.
 
-Prints each figure (best of a few runs) beside its target. Parsing is one step of the 5 s
-bulk-registration budget: CSV must take < 1 s; XLSX < 5 s, as openpyxl is slow.
+Prints each figure (best of a few runs) beside its target; each hostile file is parsed in a
+process of its own, so its peak memory is its own (``--hostile-only`` runs just those).
+Parsing is one step of the 5 s bulk-registration budget: CSV must take < 1 s; XLSX < 5 s.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import gc
 import io
+import json
 import random
+import re
+import subprocess
+import sys
+import tempfile
 import time
 import zipfile
 from collections.abc import Callable
@@ -28,11 +39,14 @@ from xml.sax.saxutils import escape
 import msgspec
 import openpyxl
 
-from kh_saas.imports import TabularError, parse_records
+from kh_saas.imports import TableTooLarge, TabularError, parse_records
+from tests.hostile_sheets import HOSTILE
 
 ROWS = 50_000
 CSV_TARGET = 1.0
 XLSX_TARGET = 5.0
+HOSTILE_SECONDS = 1.0
+HOSTILE_MB = 200
 
 HEADERS = [
     "Mã hộ",
@@ -215,7 +229,85 @@ def report(label: str, seconds: float, target: float, size: int) -> None:
     )
 
 
+def _status(field: str) -> int:
+    """VmRSS or VmHWM of this process, in bytes (Linux)."""
+    with open("/proc/self/status") as status:
+        found = re.search(rf"^{field}:\s+(\d+) kB", status.read(), re.MULTILINE)
+    assert found
+    return int(found.group(1)) * 1024
+
+
+def refuse(index: int, path: str) -> None:
+    """In a process of its own: seconds and peak MB (above the RSS before) until the hostile
+    file ``index``, read from ``path``, is refused by its limit; JSON for the parent."""
+    hostile = HOSTILE[index]
+    with open(path, "rb") as file:
+        data = file.read()
+    warm = "Họ tên,Mã xã\nAn,00004\n".encode()
+    for sample in (warm, openpyxl_sample()):
+        with contextlib.suppress(TabularError):
+            parse_records(sample, Household, aliases=ALIASES)
+    gc.collect()
+    with open("/proc/self/clear_refs", "w") as clear:
+        clear.write("5")  # the peak resident size counts from here
+    before = _status("VmRSS")
+    started = time.perf_counter()
+    try:
+        parse_records(data, Household, content_type=hostile.content_type, aliases=ALIASES)
+    except TableTooLarge as error:
+        limit = error.limit
+    else:
+        limit = "(accepted)"
+    seconds = time.perf_counter() - started
+    peak = (_status("VmHWM") - before) / 1e6
+    print(json.dumps({"seconds": seconds, "peak": peak, "limit": limit, "size": len(data)}))
+
+
+def openpyxl_sample() -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Họ tên", "Mã xã"])
+    sheet.append(["An", "00004"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def hostile_report() -> None:
+    print(f"hostile files, until refused (targets < {HOSTILE_SECONDS:.0f} s, < {HOSTILE_MB} MB)")
+    for index, hostile in enumerate(HOSTILE):
+        with tempfile.NamedTemporaryFile(suffix=".upload") as file:
+            file.write(hostile.build())
+            file.flush()
+            command = [sys.executable, "-m", "bench.tabular_parse", "--hostile", str(index)]
+            runs = [
+                json.loads(
+                    subprocess.run(
+                        [*command, file.name], capture_output=True, text=True, check=True
+                    ).stdout
+                )
+                for _ in range(2)
+            ]
+        best = min(runs, key=lambda run: run["seconds"])
+        seconds, peak = best["seconds"], max(run["peak"] for run in runs)
+        ok = seconds < HOSTILE_SECONDS and peak < HOSTILE_MB and best["limit"] == hostile.limit
+        print(
+            f"  {hostile.name:<34} {best['size'] / 1e3:8.1f} KB  {seconds:6.3f} s"
+            f"  {peak:6.1f} MB  refused by {best['limit']}  {'ok' if ok else 'OVER TARGET'}"
+        )
+    print(
+        "  (a file that reaches the cells limit is read up to it: it costs what the largest"
+        " honest upload does)"
+    )
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--hostile"]:
+        refuse(int(sys.argv[2]), sys.argv[3])
+        return
+    if sys.argv[1:2] == ["--hostile-only"]:
+        hostile_report()
+        return
     rows = household_rows(random.Random(2025))
     csv_data = as_csv(rows)
     excel_data = as_excel_xlsx(rows)
@@ -248,6 +340,7 @@ def main() -> None:
         XLSX_TARGET,
         len(openpyxl_data),
     )
+    hostile_report()
 
 
 if __name__ == "__main__":

@@ -7,20 +7,26 @@ import pickle
 import unicodedata
 import zipfile
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 import openpyxl
 import pytest
 
+from kh_saas.domain.vocabulary import SubjectKind, UnitKind
 from kh_saas.imports import (
     MAX_LISTED_ERRORS,
+    Limits,
     RowError,
+    TableTooLarge,
     TabularError,
     header_key,
     parse_records,
+    read_records,
     read_table,
 )
+from tests import hostile_sheets
+from tests.hostile_sheets import HOSTILE, Hostile
 
 CommuneCode = Annotated[str, msgspec.Meta(pattern=r"^\d{5}$")]
 
@@ -57,6 +63,13 @@ def xlsx(rows: list[list[Any]], formats: dict[str, str] | None = None) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+class Kinds(msgspec.Struct, frozen=True, kw_only=True):
+    kind: SubjectKind
+    name: str
+    unit_kind: UnitKind | None = None
+    tier: Literal["commune", "district", "province"] | None = None
 
 
 NGUYEN = Household(name="Nguyễn Thị Hương", commune_code="00004", members=3)
@@ -268,14 +281,16 @@ def test_missing_required_column_lists_accepted_headers() -> None:
     assert "'commune_code'" in error.errors[0].message
 
 
-def test_header_errors_are_reported_together() -> None:
-    error = rejected("Họ tên,ho_ten,Ghi chú\nA,B,C\n".encode())
+def test_header_and_row_errors_are_reported_together() -> None:
+    # The columns that do match are still checked: "A" is too short for a name.
+    error = rejected("Họ tên,ho_ten,Ghi chú\nA,B,C\nNguyễn Thị Hương,D,E\n".encode())
     assert [(e.row, e.column) for e in error.errors] == [
         (1, "ho_ten"),  # duplicate of "Họ tên"
         (1, "Ghi chú"),  # unknown
         (1, "ma xa"),  # missing
+        (2, "Họ tên"),  # too short
     ]
-    assert error.total == 3
+    assert error.total == 4
 
 
 def test_values_in_a_column_without_header_are_reported() -> None:
@@ -362,16 +377,26 @@ def test_empty_cells_take_defaults() -> None:
     assert parse(data) == [TRAN]
 
 
-def test_more_than_max_rows_is_one_error() -> None:
+def test_more_than_max_rows_is_one_error_naming_the_limit() -> None:
     data = ("Họ tên,Mã xã\n" + "Nguyễn Thị Hương,00004\n" * 11).encode()
     assert len(parse(data, max_rows=11)) == 11
-    error = rejected(data, max_rows=10)
-    assert error.errors == [RowError(12, "", "more than 10 data rows; split the file")]
+    with pytest.raises(TableTooLarge) as info:
+        parse(data, max_rows=10)
+    assert (info.value.limit, info.value.maximum) == ("rows", 10)
+    [error] = info.value.errors
+    assert error.row == 12
+    assert "at most 10 rows" in error.message
+    assert "blank rows included" in error.message
 
 
-def test_blank_rows_do_not_count_towards_max_rows() -> None:
-    data = ("Họ tên,Mã xã\n" + "Nguyễn Thị Hương,00004\n\n,\n" * 3 + ",\n" * 5).encode()
-    assert len(parse(data, max_rows=3)) == 3
+def test_blank_rows_count_towards_max_rows() -> None:
+    # 3 data rows, but 11 rows under the header: blank rows cost reading like any other.
+    data = ("Họ tên,Mã xã\n" + "Nguyễn Thị Hương,00004\n\n,\n" * 3 + ",\n" * 2).encode()
+    assert len(parse(data, max_rows=11)) == 3
+    with pytest.raises(TableTooLarge) as info:
+        parse(data, max_rows=10)
+    assert info.value.limit == "rows"
+    assert info.value.errors[0].row == 12
 
 
 @pytest.mark.parametrize(
@@ -419,8 +444,9 @@ def test_decomposed_text_is_composed() -> None:
     assert rows == [{"Họ tên": "Nguyễn Thị Hương", "Mã xã": "00004"}]
 
 
-def test_read_table_pads_short_rows_and_rejects_duplicate_headers() -> None:
-    headers, rows = read_table(b"a,b,c\n1\n1,2,3\n")
+def test_read_table_pads_short_xlsx_rows_and_rejects_duplicate_headers() -> None:
+    # A workbook does not store trailing empty cells; a CSV row must be complete (below).
+    headers, rows = read_table(xlsx([["a", "b", "c"], [1], [1, 2, 3]]))
     assert headers == ["a", "b", "c"]
     assert rows == [{"a": "1", "b": None, "c": None}, {"a": "1", "b": "2", "c": "3"}]
     with pytest.raises(TabularError) as info:
@@ -432,3 +458,271 @@ def _error(call: Any) -> TabularError:
     with pytest.raises(TabularError) as info:
         call()
     return info.value
+
+
+# --- limits: hostile files are refused by the limit they pass, before costing much ----------
+
+
+@pytest.mark.parametrize("hostile", HOSTILE, ids=lambda h: h.name)
+def test_hostile_files_are_refused_naming_their_limit(hostile: Hostile) -> None:
+    data = hostile.build()
+    assert len(data) < 21_000_000  # small on the wire: what they cost is what they inflate to
+    with pytest.raises(TableTooLarge) as info:
+        parse_records(data, Household, content_type=hostile.content_type)
+    assert (info.value.limit, info.value.maximum) == (hostile.limit, hostile.maximum)
+    [error] = info.value.errors
+    assert f"{hostile.maximum:,}" in error.message
+
+
+def small_sheet(rows: list[list[Any]]) -> dict[str, bytes]:
+    """The same rows as CSV and as XLSX."""
+    text = "\n".join(",".join("" if v is None else str(v) for v in row) for row in rows)
+    return {"csv": text.encode(), "xlsx": xlsx(rows)}
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_limits_on_columns_and_cells(kind: str) -> None:
+    header = ["Họ tên", "Mã xã", "Số thành viên"]
+    good = [header, ["Nguyễn Thị Hương", "00004", 3], ["Trần Văn Đức", "26734", 2]]
+    assert len(parse(small_sheet(good)[kind], limits=Limits(columns=3, cells=9))) == 2
+    wide = [[*header, None], ["Nguyễn Thị Hương", "00004", 3, None], ["X", "00004", 1, "x"]]
+    with pytest.raises(TableTooLarge) as info:
+        parse(small_sheet(wide)[kind], limits=Limits(columns=3))
+    # The CSV's header row has 4 cells; the workbook declares its used range A1:D3 up front.
+    assert (info.value.limit, info.value.errors[0].row) == ("columns", {"csv": 1, "xlsx": 0}[kind])
+    with pytest.raises(TableTooLarge) as info:
+        parse(small_sheet(good)[kind], limits=Limits(cells=8))
+    assert (info.value.limit, info.value.errors[0].row) == ("cells", 3)
+
+
+def test_a_cell_longer_than_excel_allows_is_a_row_error() -> None:
+    long = "A" * 40
+    for kind, data in small_sheet([["Họ tên", "Mã xã"], [long, "00004"], ["X", "1"]]).items():
+        error = rejected(data, limits=Limits(cell_chars=30))
+        assert [(e.row, e.column) for e in error.errors][:1] == [(2, "Họ tên")], kind
+        assert "more than 30 characters" in error.errors[0].message
+        assert error.total == 3  # and the other row's cells are still checked
+
+
+def test_zip_with_a_huge_directory_is_refused_before_reading_it() -> None:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for i in range(25_000):
+            archive.writestr(f"x/{i:08d}.xml", b"")
+    with pytest.raises(TableTooLarge) as info:
+        parse(out.getvalue())
+    assert info.value.limit == "zip_directory_bytes"
+
+
+def test_xml_elements_beyond_what_the_cells_need_are_refused() -> None:
+    data = hostile_sheets.workbook(
+        [hostile_sheets.HEADER, "<row r='2'>", "<x/>" * 400_000, "</row>"]
+    )
+    with pytest.raises(TableTooLarge) as info:
+        parse(data, limits=Limits(cells=10))
+    assert info.value.limit == "xml_tags"
+
+
+def test_a_dtd_is_refused_so_entities_never_expand() -> None:
+    bomb = '<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    sheet = f"<sheetData>{hostile_sheets.HEADER}<row r='2'><c t='str'><v>&b;</v></c></row>"
+    data = _with_sheet(f"{bomb}<worksheet {hostile_sheets.NS}>{sheet}</sheetData></worksheet>")
+    error = rejected(data)
+    assert "DTD" in error.errors[0].message
+
+
+def _with_sheet(xml: str) -> bytes:
+    """A workbook whose first sheet is ``xml``, exactly."""
+    source = zipfile.ZipFile(io.BytesIO(hostile_sheets.workbook([])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            body = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                body = xml.encode()
+            archive.writestr(info.filename, body)
+    return out.getvalue()
+
+
+def test_a_workbook_at_the_limits_is_read() -> None:
+    # Blank rows count, but up to the limit they are fine.
+    rows = [hostile_sheets.HEADER, '<row r="3"/>', hostile_sheets.data_row(6)]
+    records = parse_records(
+        hostile_sheets.workbook(rows, dimension="A1:B6"),
+        Kinds,
+        limits=Limits(rows=5, columns=2, cells=4),
+    )
+    assert records == [Kinds(kind="household", name="Hộ 6")]
+
+
+# --- CSV structure: a quote or delimiter out of place names its row -------------------------
+
+
+def test_an_unterminated_quote_names_its_row_instead_of_swallowing_the_rest() -> None:
+    data = (
+        "Họ tên,Mã xã\n"
+        "Nguyễn Thị Hương,00004\n"
+        '"Trần Văn Đức,26734\n'  # the quote is never closed
+        "Lê Văn Hùng,00004\n"
+        "Phạm Thị Lan,00004\n"
+    ).encode()
+    error = rejected(data)
+    assert [(e.row, e.column) for e in error.errors] == [(3, "")]
+    assert "opened on line 3 is never closed" in error.errors[0].message
+
+
+def test_text_after_a_closing_quote_names_the_row_and_reading_goes_on() -> None:
+    data = (
+        "Họ tên,Mã xã,Số thành viên\n"
+        '"Nguyễn "Bé" Hương",00004,3\n'  # quotes inside a quoted cell not doubled
+        "Trần Văn Đức,26734,ba\n"  # a bad cell further down is still found
+        '"Lê ""Út"" Hùng",00004,1\n'  # doubled quotes are fine
+        '"Phạm Thị Lan"x,00004,1\n'
+    ).encode()
+    error = rejected(data)
+    assert [(e.row, e.column) for e in error.errors] == [
+        (2, ""),
+        (3, "Số thành viên"),
+        (5, ""),
+    ]
+    assert "text follows a closing quote" in error.errors[0].message
+
+
+@pytest.mark.parametrize(
+    ("line", "count"),
+    [("Trần Văn Đức,26734", 2), ("Trần Văn Đức,26734,2,", 4), ("Trần, Văn Đức,26734,2", 4)],
+)
+def test_a_row_with_another_cell_count_than_the_header_names_the_row(line: str, count: int) -> None:
+    data = f"Họ tên,Mã xã,Số thành viên\nNguyễn Thị Hương,00004,3\n{line}\n".encode()
+    error = rejected(data)
+    assert [(e.row, e.column) for e in error.errors] == [(3, "")]
+    assert f"this row has {count} cells but the header row has 3" in error.errors[0].message
+
+
+def test_every_kind_of_fault_is_listed_in_one_round() -> None:
+    data = (
+        "Họ tên,Mã xã,Ghi chú\n"  # an unknown column
+        "X,00004,\n"  # a bad cell
+        "Trần Văn Đức,26734\n"  # a cell short
+        '"Lê Văn Hùng"!,00004,\n'  # text after a quote
+        "Phạm Thị Lan,abc,\n"  # a bad cell
+        '"Võ Thị Yến,00004,\n'  # a quote never closed
+    ).encode()
+    read = read_records(data, Household, aliases=ALIASES)
+    assert read.rows == []
+    assert [(e.row, e.column) for e in read.errors] == [
+        (1, "Ghi chú"),
+        (2, "Họ tên"),
+        (3, ""),
+        (4, ""),
+        (5, "Mã xã"),
+        (6, ""),
+    ]
+    assert read.total == 6
+
+
+def test_good_rows_come_with_their_row_numbers_and_headers() -> None:
+    data = "\nHọ tên,MA XA\n\nNguyễn Thị Hương,00004\nTrần Văn Đức,26734\n".encode()
+    read = read_records(data, Household, aliases=ALIASES)
+    assert [n for n, _ in read.rows] == [4, 5]
+    assert read.headers == {"name": "Họ tên", "commune_code": "MA XA"}
+    assert (read.errors, read.total) == ([], 0)
+
+
+# --- coded values in Vietnamese words -------------------------------------------------------
+
+WORDS = {
+    "kind": {"hộ gia đình": "household", "dòng họ": "clan", "công dân": "citizen"},
+    "unit_kind": {"trường học": "school", "đơn vị": "other"},
+    "tier": {"cấp xã": "commune"},
+}
+
+
+@pytest.mark.parametrize(
+    ("written", "kind"),
+    [
+        ("Hộ gia đình", "household"),
+        ("HỘ GIA ĐÌNH", "household"),
+        ("ho gia dinh", "household"),
+        (unicodedata.normalize("NFD", "Hộ gia đình"), "household"),
+        ("  Dòng họ ", "clan"),
+        ("dong ho", "clan"),
+        ("Công dân", "citizen"),
+        ("cong-dan", "citizen"),
+        ("Household", "household"),  # the codes themselves, in any case
+        ("CITIZEN", "citizen"),
+    ],
+)
+def test_coded_values_may_be_written_in_vietnamese_words(written: str, kind: str) -> None:
+    data = f"kind,name\n{written},Nguyễn Thị Hương\n".encode()
+    [record] = parse_records(data, Kinds, values=WORDS)
+    assert record.kind == kind
+
+
+def test_coded_values_in_words_in_xlsx_and_in_literal_fields() -> None:
+    data = xlsx(
+        [["kind", "name", "unit_kind", "tier"], ["Đơn vị", "Trường THCS", "Trường học", "Cấp xã"]]
+    )
+    with pytest.raises(TabularError) as info:  # "Đơn vị" is not a kind here: only unit_kind
+        parse_records(data, Kinds, values=WORDS)
+    [error] = info.value.errors
+    assert error.column == "kind"
+    assert "'Đơn vị' is not one of: household (hộ gia đình), clan (dòng họ)" in error.message
+    data = xlsx(
+        [["kind", "name", "unit_kind", "tier"], ["unit", "Trường THCS", "Trường học", "Cấp xã"]]
+    )
+    [record] = parse_records(data, Kinds, values=WORDS)
+    assert (record.unit_kind, record.tier) == ("school", "commune")
+
+
+def test_value_words_are_checked_when_given() -> None:
+    with pytest.raises(ValueError, match="not a value"):
+        parse_records(b"kind,name\nx,y\n", Kinds, values={"kind": {"hộ": "house"}})
+    with pytest.raises(ValueError, match="two values"):
+        parse_records(
+            b"kind,name\nx,y\n", Kinds, values={"kind": {"Hộ": "household", "họ": "clan"}}
+        )
+
+
+# --- text as stored: NFC, trimmed, without invisible characters -----------------------------
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_invisible_characters_are_dropped_and_a_cell_of_them_is_empty(kind: str) -> None:
+    zw = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+    rows = [
+        ["Họ tên", "Mã xã", "registered_on"],
+        [f"{zw}Nguyễn Thị\u200b Hương\u00a0 ", f"\u200b00004{zw}", zw],
+        [zw, "00004", ""],
+    ]
+    sheet = small_sheet(rows)[kind]
+    error = rejected(sheet)
+    assert [(e.row, e.column, e.message) for e in error.errors] == [
+        (3, "Họ tên", "a value is required")
+    ]
+    read = read_records(sheet, Household, aliases=ALIASES)
+    assert [record for _, record in read.rows] == [Household("Nguyễn Thị Hương", "00004", 1, None)]
+
+
+def test_xlsx_shared_strings_are_cleaned_rich_text_joined_and_escapes_undone() -> None:
+    nfd = unicodedata.normalize("NFD", "  Nguyễn Thị Hương\u200b ")
+    strings = (
+        "<si><t>Họ tên</t></si><si><t>Mã xã</t></si>"
+        f"<si><t xml:space='preserve'>{nfd}</t></si>"
+        "<si><r><t>Trần </t></r><r><rPr><b/></rPr><t>Văn Đức</t></r><rPh><t>tran</t></rPh></si>"
+        "<si><t>Lê_x000D_\nHùng</t></si><si><t>00004</t></si>"
+    )
+    cells = [
+        '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>',
+        *(
+            f'<row r="{r}"><c r="A{r}" t="s"><v>{i}</v></c><c r="B{r}" t="s"><v>5</v></c></row>'
+            for r, i in [(2, 2), (3, 3), (4, 4), (5, 2)]
+        ),
+    ]
+    data = hostile_sheets.workbook(cells, strings=strings)
+    assert [h.name for h in parse(data)] == [
+        "Nguyễn Thị Hương",
+        "Trần Văn Đức",
+        "Lê\r\nHùng",
+        "Nguyễn Thị Hương",
+    ]

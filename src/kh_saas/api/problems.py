@@ -47,6 +47,11 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
         "Objects and arrays in the body nest deeper than the service accepts (32 levels).",
     ),
     "body_too_large": ("Request body too large", "The request body exceeds the size limit."),
+    "table_too_large": (
+        "Spreadsheet too large",
+        "The uploaded table goes past a reading limit (rows, cells, columns, uncompressed"
+        " size…); `field` names the limit and `detail` its value. Nothing was stored.",
+    ),
     "unauthenticated": (
         "Authentication required",
         "Send a valid API key as `Authorization: Bearer <key>` or `X-API-Key: <key>`.",

@@ -1,86 +1,164 @@
 """Spreadsheet uploads (CSV or XLSX) turned into validated msgspec records.
 
 Officers register households, clans, units and citizens in bulk by uploading the sheet they
-keep in Excel. This module reads the upload into rows of text, matches the header row to the
-fields of a record type (ignoring case, accents and spacing, plus Vietnamese aliases given by
-the caller) and converts every row. It collects *every* problem before giving up, so an
-officer fixes the whole file after one upload instead of one error per upload, and it returns
-nothing unless every row is good, so a bulk registration is all or nothing.
+keep in Excel. This module reads the upload into rows of text (csv_sheet, xlsx_sheet, within
+the limits of limits.Limits), matches the header row to the fields of a record type (ignoring
+case, accents and spacing, plus Vietnamese aliases given by the caller), maps coded values
+written in words ("Hộ gia đình" → ``household``) and converts every row. It validates the
+*whole* upload and lists every problem (header, unreadable rows, bad cells, whole-row rules)
+before giving up, so an officer fixes the file after one upload instead of one error per
+upload, and it returns nothing unless every row is good, so a bulk registration is all or
+nothing.
 
 Row numbers in errors are the spreadsheet's own, 1-based and counting the header, as the
 officer sees them in Excel: the header is row 1 and the first data row is row 2. Blank rows
-are skipped but still counted, so the numbers keep matching the sheet. Row 0 means the file as
-a whole (wrong type, unreadable, wrong encoding).
+are skipped but still counted, so the numbers keep matching the sheet (and they count toward
+the row limit: a million blank rows cost as much to read as a million full ones). Row 0 means
+the file as a whole (wrong type, unreadable, wrong encoding).
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
+import dataclasses
 import re
-import unicodedata
-import zipfile
-import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 from pathlib import PurePath
-from typing import Any, Literal, TypeVar, cast
+from typing import Generic, Literal, TypeVar
 
 import msgspec
+import msgspec.inspect as mi
 from msgspec.structs import FieldInfo
+
+from kh_saas.imports.csv_sheet import read_csv
+from kh_saas.imports.errors import (
+    MAX_LISTED_ERRORS,
+    Errors,
+    RowError,
+    TableTooLarge,
+    TabularError,
+    file_error,
+)
+from kh_saas.imports.limits import DEFAULT_MAX_ROWS, Limits
+from kh_saas.imports.sheet import Cells, Faults, Row
+from kh_saas.imports.text import header_key
+from kh_saas.imports.xlsx_sheet import read_xlsx
 
 __all__ = [
     "DEFAULT_MAX_ROWS",
     "MAX_LISTED_ERRORS",
+    "Limits",
+    "Records",
     "RowError",
+    "TableTooLarge",
     "TabularError",
     "header_key",
     "parse_records",
+    "read_records",
     "read_table",
 ]
 
 T = TypeVar("T", bound=msgspec.Struct)
 
-#: Data rows accepted in one upload (the bulk-registration limit).
-DEFAULT_MAX_ROWS = 50_000
-#: Errors listed in a TabularError; ``total`` keeps counting past this.
-MAX_LISTED_ERRORS = 1_000
 
-Cells = list[str | None]
+@dataclass(slots=True)
+class Records(Generic[T]):
+    """An upload read against a record type: the good rows and every problem found.
 
-
-class RowError(msgspec.Struct, frozen=True):
-    """One problem in an upload.
-
-    ``row`` is the 1-based spreadsheet row number counting the header, as Excel shows it: the
-    header is row 1 and the first data row row 2 (unless the sheet starts with blank rows,
-    which are skipped but counted); 0 means the file as a whole. ``column`` is the header text
-    the officer wrote, ``"column F"`` for a column without a header, or ``""`` when the problem
-    is not about one column.
+    ``rows`` pairs each good record with its spreadsheet row number. ``errors`` lists the
+    first MAX_LISTED_ERRORS problems (header problems first, then by row) and ``total``
+    counts them all; the upload is acceptable only if ``total`` is 0. ``headers`` maps each
+    field's encoded name to the header the officer wrote for it, to name columns in problems
+    found later (a domain rule on ``commune_code`` is reported under "Mã xã").
     """
 
-    row: int
-    column: str
-    message: str
+    rows: list[tuple[int, T]]
+    errors: list[RowError]
+    total: int
+    headers: dict[str, str]
 
 
-class TabularError(Exception):
-    """The upload was rejected. ``errors`` lists the first problems, ``total`` counts them all.
+def read_records(
+    data: bytes,
+    record_type: type[T],
+    *,
+    filename: str | None = None,
+    content_type: str | None = None,
+    max_rows: int | None = None,
+    limits: Limits | None = None,
+    aliases: Mapping[str, str] | None = None,
+    values: Mapping[str, Mapping[str, str]] | None = None,
+) -> Records[T]:
+    """Read an upload and convert every data row to ``record_type``, listing all problems.
 
-    Whole-file problems (type, encoding, size) and row problems share this one exception so a
-    caller has a single thing to turn into a response.
+    Raises TabularError only when the file cannot be read as a table at all (type, encoding,
+    no header), and TableTooLarge when it goes past a limit (``max_rows`` overrides
+    ``limits.rows``). ``aliases`` maps header texts the officer may write (``"họ tên"``,
+    ``"ma xa"``) to field names; they, the field names and the fields' encoded names all
+    match ignoring case, accents and spacing (see header_key). ``values`` maps a field to the
+    words accepted for its values (``{"kind": {"hộ gia đình": "household"}}``); they, and the
+    values of enum and literal fields themselves, match the same way. Empty cells are left out
+    of the row, so a field's default applies and a required field reports "a value is
+    required". Conversion is msgspec's lax mode, so ``"3"`` becomes an int and
+    ``"2024-05-01"`` a date where the fields say so.
     """
+    schema = _Schema.build(record_type, aliases, values)
+    grid = _read_grid(data, filename, content_type, _limits(limits, max_rows))
+    columns, errors = schema.match(grid)
+    headers_ok = errors.total == 0
+    records: list[tuple[int, T]] = []
+    keys, all_known, coded = columns.keys, columns.all_known, bool(schema.choices)
+    for rownum, cells in grid.rows:
+        whole, problems = grid.problems(rownum, cells)
+        if problems:
+            errors.extend(problem for _, problem in problems)
+            if whole:
+                continue
+        # Inlined from _Columns.row for the usual case: this loop runs once per row.
+        if all_known:
+            row = {key: value for key, value in zip(keys, cells, strict=False) if value}
+        else:
+            row = columns.row(cells)
+        if coded:
+            schema.canonicalise(row)
+        if problems or not headers_ok:
+            # Check the cells one by one: the row cannot become a record, but its other
+            # cells may be bad too, and the officer should hear of them in this round.
+            skip = {columns.keys[i] for i, _ in problems if 0 <= i < len(columns.keys)}
+            errors.extend(columns.cell_errors(schema, rownum, row, skip))
+            continue
+        try:
+            records.append((rownum, msgspec.convert(row, record_type, strict=False)))
+        except msgspec.ValidationError as exc:
+            errors.extend(columns.explain(schema, rownum, row, str(exc)))
+    return Records(records, errors.listed, errors.total, dict(columns.headers))
 
-    def __init__(self, errors: list[RowError], total: int | None = None) -> None:
-        self.errors = errors
-        self.total = len(errors) if total is None else total
-        super().__init__(_summary(errors, self.total))
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Rebuilt from errors and total (not the message), so it survives a process pool.
-        return (type(self), (self.errors, self.total))
+def parse_records(
+    data: bytes,
+    record_type: type[T],
+    *,
+    filename: str | None = None,
+    content_type: str | None = None,
+    max_rows: int | None = None,
+    limits: Limits | None = None,
+    aliases: Mapping[str, str] | None = None,
+    values: Mapping[str, Mapping[str, str]] | None = None,
+) -> list[T]:
+    """read_records, all or nothing: the records, or a TabularError listing every problem."""
+    read = read_records(
+        data,
+        record_type,
+        filename=filename,
+        content_type=content_type,
+        max_rows=max_rows,
+        limits=limits,
+        aliases=aliases,
+        values=values,
+    )
+    if read.total:
+        raise TabularError(read.errors, read.total)
+    return [record for _, record in read.rows]
 
 
 def read_table(
@@ -88,16 +166,17 @@ def read_table(
     *,
     filename: str | None = None,
     content_type: str | None = None,
-    max_rows: int = DEFAULT_MAX_ROWS,
+    max_rows: int | None = None,
+    limits: Limits | None = None,
 ) -> tuple[list[str], list[dict[str, str | None]]]:
     """Read an upload into its header texts and one dict per non-blank data row.
 
     Keys are the header texts as written (NFC, trimmed); values are NFC, trimmed text, or None
-    for an empty cell. Raises TabularError for an unusable file, duplicate headers or values in
-    a column without a header.
+    for an empty cell. Raises TabularError listing every problem: duplicate headers, values in
+    a column without a header, unreadable rows.
     """
-    grid = _read_grid(data, filename, content_type, max_rows)
-    errors = _Errors()
+    grid = _read_grid(data, filename, content_type, _limits(limits, max_rows))
+    errors = Errors()
     named: list[tuple[int, str]] = []
     seen: set[str] = set()
     for i, header in enumerate(grid.header):
@@ -107,112 +186,18 @@ def read_table(
             errors.add(RowError(grid.header_row, header, "duplicate column"))
         seen.add(header)
         named.append((i, header))
-    errors.raise_if_any()
     rows: list[dict[str, str | None]] = []
     for rownum, cells in grid.rows:
-        errors.extend(problem for _, problem in grid.problems(rownum, cells))
+        errors.extend(problem for _, problem in grid.problems(rownum, cells)[1])
         width = len(cells)
         rows.append({header: cells[i] if i < width else None for i, header in named})
     errors.raise_if_any()
     return [header for _, header in named], rows
 
 
-def parse_records(
-    data: bytes,
-    record_type: type[T],
-    *,
-    filename: str | None = None,
-    content_type: str | None = None,
-    max_rows: int = DEFAULT_MAX_ROWS,
-    aliases: dict[str, str] | None = None,
-) -> list[T]:
-    """Read an upload and convert every data row to ``record_type``, or raise TabularError.
-
-    ``aliases`` maps header texts the officer may write (``"họ tên"``, ``"ma xa"``) to field
-    names; they, the field names and the fields' encoded names all match ignoring case,
-    accents and spacing (see header_key). Empty cells are left out of the row, so a field's
-    default applies and a required field reports "a value is required". Conversion is
-    msgspec's lax mode, so ``"3"`` becomes an int and ``"2024-05-01"`` a date where the fields
-    say so. All bad rows and cells are reported together; nothing is returned if any is bad.
-    """
-    schema = _Schema.build(record_type, aliases)
-    grid = _read_grid(data, filename, content_type, max_rows)
-    columns = schema.match(grid)
-    errors = _Errors()
-    records: list[T] = []
-    for rownum, cells in grid.rows:
-        problems = grid.problems(rownum, cells)
-        if problems:
-            errors.extend(problem for _, problem in problems)
-            skip = {columns.keys[i] for i, _ in problems if i < len(columns.keys)}
-            errors.extend(columns.cell_errors(schema, rownum, columns.row(cells), skip))
-            continue
-        # Without problems, columns without a header hold only None, so no key test is needed.
-        row = {key: value for key, value in zip(columns.keys, cells, strict=False) if value}
-        try:
-            records.append(msgspec.convert(row, record_type, strict=False))
-        except msgspec.ValidationError as exc:
-            errors.extend(columns.explain(schema, rownum, row, str(exc)))
-    errors.raise_if_any()
-    return records
-
-
-def header_key(text: str) -> str:
-    """The form in which headers, aliases and field names are compared.
-
-    Case-folded, without accents and with runs of spaces, ``_`` and ``-`` made one space, so
-    "Mã xã", "MA_XA" and "ma xa" all match. ``đ`` is mapped by hand: it is a letter of its
-    own, not ``d`` plus a combining mark, so stripping marks after NFD leaves it alone.
-    """
-    folded = unicodedata.normalize("NFD", text.casefold().translate(_LETTERS_WITH_STROKE))
-    bare = "".join(c for c in folded if not unicodedata.combining(c))
-    return _SEPARATORS.sub(" ", bare).strip()
-
-
-# ``ð`` (U+00F0, Icelandic eth) stands in for ``đ`` in text typed with the wrong keyboard.
-_LETTERS_WITH_STROKE = str.maketrans({"đ": "d", "ð": "d"})
-_SEPARATORS = re.compile(r"[\s_\-]+")
-
-
-# --- errors ---------------------------------------------------------------------------------
-
-
-class _Errors:
-    """Collects problems, listing the first MAX_LISTED_ERRORS and counting all of them."""
-
-    __slots__ = ("listed", "total")
-
-    def __init__(self) -> None:
-        self.listed: list[RowError] = []
-        self.total = 0
-
-    def add(self, error: RowError) -> None:
-        self.total += 1
-        if len(self.listed) < MAX_LISTED_ERRORS:
-            self.listed.append(error)
-
-    def extend(self, errors: Iterable[RowError]) -> None:
-        for error in errors:
-            self.add(error)
-
-    def raise_if_any(self) -> None:
-        if self.total:
-            raise TabularError(self.listed, self.total)
-
-
-def _summary(errors: list[RowError], total: int) -> str:
-    if not errors:
-        return "the uploaded table was rejected"
-    first = errors[0]
-    where = f" at row {first.row}" if first.row else ""
-    if first.column:
-        where += f", column {first.column!r}"
-    noun = "problem" if total == 1 else "problems"
-    return f"{total} {noun} in the uploaded table; first{where}: {first.message}"
-
-
-def _file_error(message: str, row: int = 0) -> TabularError:
-    return TabularError([RowError(row, "", message)])
+def _limits(limits: Limits | None, max_rows: int | None) -> Limits:
+    limits = limits or Limits()
+    return limits if max_rows is None else dataclasses.replace(limits, rows=max_rows)
 
 
 def _column_letters(index: int) -> str:
@@ -227,6 +212,8 @@ def _column_letters(index: int) -> str:
 
 # --- the grid: rows of cleaned text, whatever the format ------------------------------------
 
+_CLEAN: tuple[bool, Sequence[tuple[int, RowError]]] = (False, ())
+
 
 @dataclass(slots=True)
 class _Grid:
@@ -234,54 +221,64 @@ class _Grid:
 
     header: Cells
     header_row: int
-    rows: list[tuple[int, Cells]]
-    #: Cells showing an Excel error such as ``#N/A``: row number → [(column index, text)].
-    excel_errors: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
+    rows: list[Row]
+    faults: Faults
     unnamed: list[int] = field(init=False)
+    width: int = field(init=False)
 
     def __post_init__(self) -> None:
         self.unnamed = [i for i, header in enumerate(self.header) if header is None]
+        self.width = len(self.header)
 
     def label(self, index: int) -> str:
         header = self.header[index] if index < len(self.header) else None
         return header if header is not None else f"column {_column_letters(index)}"
 
-    def problems(self, rownum: int, cells: Cells) -> list[tuple[int, RowError]]:
-        """Values under no header and Excel error cells in one row, with their column index.
+    def problems(self, rownum: int, cells: Cells) -> tuple[bool, Sequence[tuple[int, RowError]]]:
+        """A row's own problems, with their column index (-1 for the row as a whole).
 
-        A value under no header would otherwise be dropped without a word.
+        True first when the row could not be read as cells at all, so its cells mean
+        nothing. Otherwise: values under no header (which would be dropped without a word)
+        and cells the reader found at fault (Excel errors, too long).
         """
+        faults = self.faults
+        if not (faults.broken or faults.cells or self.unnamed) and len(cells) <= self.width:
+            return _CLEAN  # the usual row, asked about in the hot loop
+        broken = faults.broken.get(rownum)
+        if broken is not None:
+            return True, [(-1, RowError(rownum, "", broken))]
         found: list[tuple[int, RowError]] = []
-        width = len(self.header)
+        width = self.width
         if len(cells) > width or self.unnamed:
             for i in (*self.unnamed, *range(width, len(cells))):
                 if i < len(cells) and cells[i] is not None:
                     message = "value in a column without a header"
                     found.append((i, RowError(rownum, self.label(i), message)))
-        for i, text in self.excel_errors.get(rownum, ()):
-            message = f"the cell shows the Excel error {text}; fix the formula or type the value"
+        for i, message in self.faults.cells.get(rownum, ()):
             found.append((i, RowError(rownum, self.label(i), message)))
-        return found
+        return False, found
 
 
-def _read_grid(data: bytes, filename: str | None, content_type: str | None, max_rows: int) -> _Grid:
-    if max_rows < 1:
-        raise ValueError("max_rows must be at least 1")
+def _read_grid(
+    data: bytes, filename: str | None, content_type: str | None, limits: Limits
+) -> _Grid:
     declared = _declared_kind(filename, content_type)
     if not data:
-        raise _file_error("the file is empty; row 1 should hold the column headers", row=1)
+        raise file_error("the file is empty; row 1 should hold the column headers", row=1)
     # The bytes decide, not the name: officers rename files, browsers guess types.
     if data.startswith(b"PK\x03\x04"):
-        return _read_xlsx(data, max_rows)
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        rows, faults = read_xlsx(data, limits)
+    elif data.startswith(b"\xd0\xcf\x11\xe0"):
         # An OLE2 container: a legacy .xls, or an .xlsx saved with a password.
-        raise _file_error(
+        raise file_error(
             "legacy .xls or password-protected workbook: save it as .xlsx without a password,"
             " or as 'CSV UTF-8'"
         )
-    if declared == "xlsx":
-        raise _file_error("the file is named or typed as .xlsx but is not an .xlsx workbook")
-    return _read_csv(data, max_rows)
+    elif declared == "xlsx":
+        raise file_error("the file is named or typed as .xlsx but is not an .xlsx workbook")
+    else:
+        rows, faults = read_csv(data, limits)
+    return _collect(rows, faults, limits)
 
 
 _CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
@@ -310,230 +307,97 @@ def _declared_kind(filename: str | None, content_type: str | None) -> Literal["c
             return "csv"
         if suffix in _XLSX_SUFFIXES:
             return "xlsx"
-        raise _file_error(f"unsupported file type {suffix!r}: upload .xlsx or .csv (CSV UTF-8)")
+        raise file_error(f"unsupported file type {suffix!r}: upload .xlsx or .csv (CSV UTF-8)")
     mime = (content_type or "").partition(";")[0].strip().lower()
     if not mime or mime in _CSV_TYPES:
         return "csv"
     if mime == _XLSX_TYPE:
         return "xlsx"
-    raise _file_error(f"unsupported file type {mime!r}: upload .xlsx or .csv (CSV UTF-8)")
+    raise file_error(f"unsupported file type {mime!r}: upload .xlsx or .csv (CSV UTF-8)")
 
 
-def _collect(rows: Iterable[tuple[int, Cells]], max_rows: int) -> _Grid:
-    """Header = first non-blank row; keep non-blank rows after it, at most ``max_rows``.
+def _collect(rows: Iterable[Row], faults: Faults, limits: Limits) -> _Grid:
+    """Header = first non-blank row; keep the non-blank (or unreadable) rows after it.
 
-    Stops reading at the first row over the limit, so an oversized upload costs little.
+    Every row counts toward the row limit, blank or not, and reading stops at the first row
+    past it, so an oversized upload costs little.
     """
     it = iter(rows)
-    first = next(((n, cells) for n, cells in it if any(cells)), None)
-    if first is None:
-        raise _file_error("the file is empty; row 1 should hold the column headers", row=1)
-    header_row, header = first
-    kept: list[tuple[int, Cells]] = []
+    broken = faults.broken
     for rownum, cells in it:
-        if not any(cells):
-            continue
-        if len(kept) == max_rows:
-            message = f"more than {max_rows:,} data rows; split the file"
-            raise TabularError([RowError(rownum, "", message)])
-        kept.append((rownum, cells))
+        limits.check_row(rownum)
+        if rownum in broken:
+            raise file_error(f"the header row cannot be read: {broken[rownum]}", row=rownum)
+        if any(cells):
+            header_row, header = rownum, cells
+            break
+    else:
+        raise file_error("the file is empty; row 1 should hold the column headers", row=1)
+    kept: list[Row] = []
+    last = limits.rows + 1
+    for rownum, cells in it:
+        if rownum > last:
+            limits.check_row(rownum)
+        if any(cells) or rownum in broken:
+            kept.append((rownum, cells))
     if not kept:
-        raise _file_error("no data rows under the header", row=header_row + 1)
+        raise file_error("no data rows under the header", row=header_row + 1)
     while header and header[-1] is None:
         header.pop()
-    return _Grid(header, header_row, kept)
-
-
-# --- CSV ------------------------------------------------------------------------------------
-
-
-def _read_csv(data: bytes, max_rows: int) -> _Grid:
-    # One NFC pass over the whole text is far cheaper than one per cell, and safe: no
-    # delimiter, quote or newline composes with a following combining mark.
-    text = unicodedata.normalize("NFC", _decode(data))
-    delimiter, skip_first_line = _sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    if skip_first_line:
-        next(reader)
-    # Empty strings become None here so that blank rows and empty cells look the same
-    # whatever the format; str.strip also removes the no-break spaces Excel users paste.
-    rows = ((n, [c.strip() or None for c in record]) for n, record in enumerate(reader, 1))
-    try:
-        return _collect(rows, max_rows)
-    except csv.Error as exc:
-        raise _file_error(f"unreadable CSV near line {reader.line_num}: {exc}") from exc
-
-
-def _decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM) or UTF-16 with BOM; anything else is refused.
-
-    Excel's plain "CSV" on a Vietnamese Windows writes the ANSI code page (cp1258) and the
-    "Unicode Text" choice writes UTF-16; guessing a code page silently garbles names, so only
-    encodings that say what they are are accepted, with a hint at the Excel choice that works.
-    """
-    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        raise _file_error("UTF-32 text is not supported; save the file as 'CSV UTF-8'")
-    if data.startswith(codecs.BOM_UTF8):
-        encoding, name = "utf-8-sig", "UTF-8"
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding, name = "utf-16", "UTF-16"
-    elif b"\x00" in data[:4096]:
-        # Valid UTF-8 as far as bytes go, but NULs between letters mean UTF-16 without BOM.
-        raise _file_error("the file looks like UTF-16 without a BOM; save it as 'CSV UTF-8'")
-    else:
-        encoding, name = "utf-8", "UTF-8"
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise _file_error(
-            f"the file is not {name} text (bad bytes on line {line}); in Excel use"
-            " Save As → 'CSV UTF-8 (Comma delimited)'"
-        ) from exc
-
-
-def _sniff_delimiter(text: str) -> tuple[str, bool]:
-    """The delimiter, and whether the first line is Excel's ``sep=`` directive to skip.
-
-    Counted on the header line only: headers rarely contain a delimiter, while data (names
-    with commas, decimal commas) often does. Excel writes ``;`` where the list separator is
-    ``;`` (decimal-comma locales, Vietnamese included) and tabs for "Unicode Text".
-    """
-    end = text.find("\n")
-    first = (text if end < 0 else text[:end]).rstrip("\r")
-    directive = re.fullmatch(r"sep=(.)", first)
-    if directive:
-        return directive.group(1), True
-    unquoted = "".join(first.split('"')[::2])
-    return max(",;\t", key=unquoted.count), False  # ties, and no delimiter at all, give ","
-
-
-# --- XLSX -----------------------------------------------------------------------------------
-
-
-def _read_xlsx(data: bytes, max_rows: int) -> _Grid:
-    # Imported here: CSV-only processes never need openpyxl (nor its ~0.1 s import).
-    from openpyxl import load_workbook  # noqa: PLC0415
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except _XLSX_ERRORS as exc:
-        raise _file_error("not a readable .xlsx workbook; open and save it again in Excel") from exc
-    try:
-        if not book.worksheets:
-            raise _file_error("the workbook has no worksheet")
-        sheet = book.worksheets[0]
-        # The stored dimension may be wrong (some writers put "A1"), and read-only mode would
-        # then cut rows; padded to a huge one, every row would be 16,384 cells wide.
-        sheet.reset_dimensions()
-        cells = _XlsxCells()
-        # Gaps between stored rows come back as empty rows, so counting gives the row number.
-        rows = (
-            (n, [cells.text(cell) for cell in row])
-            for n, row in enumerate(_guarded(sheet.iter_rows()), 1)
-        )
-        grid = _collect(rows, max_rows)
-        grid.excel_errors = cells.errors
-        return grid
-    finally:
-        book.close()
-
-
-# What openpyxl raises on a damaged or foreign zip (a .docx, an .ods, a truncated upload).
-# Its InvalidFileException is only raised for file names, never for a file object as here.
-_XLSX_ERRORS: tuple[type[Exception], ...] = (
-    zipfile.BadZipFile,
-    zlib.error,
-    KeyError,
-    ValueError,
-    TypeError,
-    IndexError,
-    EOFError,
-    OSError,
-    SyntaxError,  # xml.etree.ElementTree.ParseError
-)
-
-
-def _guarded(rows: Iterator[Any]) -> Iterator[Any]:
-    """openpyxl's rows, with its failures on a damaged sheet turned into a TabularError.
-
-    Only openpyxl's own step is guarded, so a bug in this module is not reported as a bad file.
-    """
-    while True:
-        try:
-            row = next(rows)
-        except StopIteration:
-            return
-        except _XLSX_ERRORS as exc:
-            raise _file_error("the first worksheet is damaged; open and save it again") from exc
-        yield row
-
-
-_ZERO_PADDED = re.compile(r"0+")
-
-
-class _XlsxCells:
-    """Turns openpyxl cells into the text a CSV of the same sheet would hold.
-
-    Numbers come as int or float even when they are codes; callers' schemas want strings, so
-    integral numbers are written without ".0". Leading zeros survive only where the sheet
-    shows them: in a text cell, or under a "00000"-style number format (the usual way codes
-    are formatted), which is what the officer sees on screen.
-    """
-
-    __slots__ = ("errors",)
-
-    def __init__(self) -> None:
-        self.errors: dict[int, list[tuple[int, str]]] = {}
-
-    def text(self, cell: Any) -> str | None:
-        value = cell.value
-        if type(value) is str:
-            if cell.data_type == "e":  # #N/A, #REF!... kept as text, reported by the grid
-                self.errors.setdefault(cell.row, []).append((cell.column - 1, value))
-            return unicodedata.normalize("NFC", value).strip() or None
-        return None if value is None else _value_text(value, cell)
-
-
-def _value_text(value: object, cell: Any) -> str | None:
-    kind = type(value)
-    if kind is int or kind is float:
-        return _number_text(cast(float, value), cell.number_format)
-    if kind is bool:
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        # Excel has no date-only type: midnight means a date, which is what date fields
-        # (birthdays, registration days) expect.
-        return value.date().isoformat() if value.time() == time() else value.isoformat()
-    if isinstance(value, date | time):
-        return value.isoformat()
-    return unicodedata.normalize("NFC", str(value)).strip() or None  # e.g. timedelta
-
-
-def _number_text(value: float, number_format: str) -> str:
-    if isinstance(value, float) and not value.is_integer():
-        return format(value, ".15g")  # Excel's 15 digits: 0.1 + 0.2 shows as 0.3
-    text = str(int(value))
-    if _ZERO_PADDED.fullmatch(number_format):
-        text = text.zfill(len(number_format))
-    return text
+    return _Grid(header, header_row, kept, faults)
 
 
 # --- matching headers to a record type and validating rows ----------------------------------
 
 
+def _choices(info: mi.Type) -> list[str]:
+    """The text values an enum or literal field (optional or not) accepts, in order."""
+    if isinstance(info, mi.EnumType):
+        return [m.value for m in info.cls if isinstance(m.value, str)]
+    if isinstance(info, mi.LiteralType):
+        return [v for v in info.values if isinstance(v, str)]
+    if isinstance(info, mi.UnionType):
+        return [v for t in info.types for v in _choices(t)]
+    if isinstance(info, mi.Metadata):
+        return _choices(info.type)
+    return []
+
+
+@dataclass(slots=True)
+class _Choices:
+    """The words accepted for one field's values, folded, and how to name them to a clerk."""
+
+    lookup: dict[str, str]  # header_key(word) → value
+    labels: str  # "household (hộ gia đình), clan (dòng họ), …"
+    known: dict[str, str] = field(default_factory=dict)  # cell text → value, as seen so far
+
+    def canonical(self, text: str) -> str:
+        value = self.known.get(text)
+        if value is None:
+            value = self.lookup.get(header_key(text), text)
+            if len(self.known) < 10_000:  # distinct spellings in one column are few
+                self.known[text] = value
+        return value
+
+
 @dataclass(slots=True)
 class _Schema:
-    """A record type's fields and the header keys that name them."""
+    """A record type's fields, the header keys that name them and the words for their values."""
 
     record_type: type[msgspec.Struct]
     fields: dict[str, FieldInfo]  # by encoded name, the key msgspec.convert expects
     lookup: dict[str, str]  # header_key → encoded name
     accepted: dict[str, list[str]]  # encoded name → header texts accepted, aliases first
+    choices: dict[str, _Choices]  # encoded name → its accepted values, for coded fields
     probes: dict[str, type[msgspec.Struct]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, record_type: type[msgspec.Struct], aliases: dict[str, str] | None) -> _Schema:
+    def build(
+        cls,
+        record_type: type[msgspec.Struct],
+        aliases: Mapping[str, str] | None,
+        values: Mapping[str, Mapping[str, str]] | None,
+    ) -> _Schema:
         if not (isinstance(record_type, type) and issubclass(record_type, msgspec.Struct)):
             raise TypeError(f"record_type must be a msgspec.Struct subclass, not {record_type!r}")
         infos = msgspec.structs.fields(record_type)
@@ -554,11 +418,14 @@ class _Schema:
                 if lookup.setdefault(header_key(name), info.encode_name) == info.encode_name:
                     accepted[info.encode_name].append(name)
         fields = {info.encode_name: info for info in infos}
-        return cls(record_type, fields, lookup, accepted)
+        choices = _build_choices(record_type, by_name, values or {})
+        return cls(record_type, fields, lookup, accepted, choices)
 
-    def match(self, grid: _Grid) -> _Columns:
-        """Which field each column feeds; unknown, duplicate and missing columns raise."""
-        errors = _Errors()
+    def match(self, grid: _Grid) -> tuple[_Columns, Errors]:
+        """Which field each column feeds, and the header's problems (unknown, duplicate and
+        missing columns). Columns that match are used even when others do not, so their
+        cells are checked in the same round."""
+        errors = Errors()
         keys: list[str] = []
         headers: dict[str, str] = {}
         for header in grid.header:
@@ -580,8 +447,14 @@ class _Schema:
                 accepted = ", ".join(repr(text) for text in self.accepted[name])
                 message = f"required column is missing; accepted headers: {accepted}"
                 errors.add(RowError(grid.header_row, self._label(name), message))
-        errors.raise_if_any()
-        return _Columns(keys, headers)
+        return _Columns(keys, headers), errors
+
+    def canonicalise(self, row: dict[str, str]) -> None:
+        """Coded values written in words ("Hộ gia đình", "HO GIA DINH") → the code."""
+        for name, choices in self.choices.items():
+            text = row.get(name)
+            if text is not None:
+                row[name] = choices.canonical(text)
 
     def _label(self, name: str) -> str:
         """The header to name a field by: its first alias (callers list Vietnamese first)."""
@@ -598,6 +471,9 @@ class _Schema:
         bad cell of a row be reported. Only rows that already failed pay for it.
         """
         info = self.fields[name]
+        choices = self.choices.get(name)
+        if choices is not None and value not in choices.lookup.values():
+            return f"{value!r} is not one of: {choices.labels}"
         probe = self.probes.get(name)
         if probe is None:
             probe = self.probes[name] = msgspec.defstruct("Cell", [(info.name, info.type)])
@@ -608,15 +484,57 @@ class _Schema:
         return None
 
 
+def _build_choices(
+    record_type: type[msgspec.Struct],
+    by_name: dict[str, FieldInfo],
+    values: Mapping[str, Mapping[str, str]],
+) -> dict[str, _Choices]:
+    info = mi.type_info(record_type)
+    assert isinstance(info, mi.StructType)
+    coded = {f.encode_name: _choices(f.type) for f in info.fields}
+    words: dict[str, dict[str, str]] = {name: {} for name, codes in coded.items() if codes}
+    for target, spellings in values.items():
+        field_info = by_name.get(target)
+        if field_info is None:
+            raise ValueError(f"values given for {target!r}, no field of {record_type.__name__}")
+        name = field_info.encode_name
+        words.setdefault(name, {})
+        for word, code in spellings.items():
+            if coded[name] and code not in coded[name]:
+                raise ValueError(f"{word!r} maps to {code!r}, not a value of {target!r}")
+            words[name][word] = code
+    built: dict[str, _Choices] = {}
+    for name, spelled in words.items():
+        codes = coded[name] or list(dict.fromkeys(spelled.values()))
+        lookup = {header_key(code): code for code in codes}
+        for word, code in spelled.items():
+            if lookup.setdefault(header_key(word), code) != code:
+                raise ValueError(f"{word!r} is given for two values of {name!r}")
+        first = {code: word for word, code in reversed(list(spelled.items()))}
+        labels = ", ".join(f"{code} ({first[code]})" if code in first else code for code in codes)
+        built[name] = _Choices(lookup, labels)
+    return built
+
+
 @dataclass(slots=True)
 class _Columns:
     """The outcome of matching a header row: the field per column, the header per field."""
 
-    keys: list[str]  # per column: encoded field name, "" for a column without header
+    keys: list[str]  # per column: encoded field name, "" for a column without (known) header
     headers: dict[str, str]  # encoded field name → header text as written, in column order
+    _all_known: bool = field(init=False)
 
     def row(self, cells: Cells) -> dict[str, str]:
+        if self.all_known:  # the usual case, and the hot loop: one test less per cell
+            return {key: value for key, value in zip(self.keys, cells, strict=False) if value}
         return {key: value for key, value in zip(self.keys, cells, strict=False) if key and value}
+
+    @property
+    def all_known(self) -> bool:
+        return self._all_known
+
+    def __post_init__(self) -> None:
+        self._all_known = all(self.keys)
 
     def explain(
         self, schema: _Schema, rownum: int, row: dict[str, str], message: str
