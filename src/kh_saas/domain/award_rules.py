@@ -207,9 +207,24 @@ def explain(
     return results
 
 
+PM_WINDOW = 5  # years of ratings and emulation titles a PM certificate looks back on
+
+
+def history_years(
+    form: AwardForm, achievement: Achievement, criteria: Sequence[GiayKhenCriterion]
+) -> range:
+    """The years of recorded history the rules read for ``form``: the PM certificate's
+    five-year window and the longest title streak a Giấy khen criterion of ``form`` asks for,
+    up to the end of the achievement period. Loading exactly these keeps a big decision's
+    reads small, and its verdicts the same as the eligibility explanation's."""
+    end = period_years(achievement.period)[-1]
+    longest = max((c.consecutive_years for c in criteria if c.form is form), default=0)
+    return range(end - max(PM_WINDOW, longest) + 1, end + 1)
+
+
 def _pm_individual(history: SubjectHistory, achievement: Achievement) -> list[RuleResult]:
     end = period_years(achievement.period)[-1]
-    window = range(end - 4, end + 1)
+    window = range(end - PM_WINDOW + 1, end + 1)
     prior = [
         a
         for a in history.awards
