@@ -210,16 +210,45 @@ def explain(
 PM_WINDOW = 5  # years of ratings and emulation titles a PM certificate looks back on
 
 
-def history_years(
+@dataclass(frozen=True)
+class HistoryNeeds:
+    """The recorded history the rules read for one form and achievement, so that a large
+    decision reads exactly that: the years (the PM certificate's five-year window and the
+    longest title streak a Giấy khen criterion asks for, up to the period's end), and for
+    which recipient kinds titles and yearly merit records matter at all."""
+
+    years: range
+    titles_for: frozenset[RecipientKind]
+    merits_for: frozenset[RecipientKind]
+
+    @classmethod
+    def everything(cls, years: range) -> HistoryNeeds:
+        """All of it, for an explanation that shows the whole history."""
+        return cls(years, frozenset(RecipientKind), frozenset(RecipientKind))
+
+    def reads_titles(self, kind: SubjectKind) -> bool:
+        return RECIPIENT_OF[kind] in self.titles_for
+
+    def reads_merits(self, kind: SubjectKind) -> bool:
+        return RECIPIENT_OF[kind] in self.merits_for
+
+
+def history_needs(
     form: AwardForm, achievement: Achievement, criteria: Sequence[GiayKhenCriterion]
-) -> range:
-    """The years of recorded history the rules read for ``form``: the PM certificate's
-    five-year window and the longest title streak a Giấy khen criterion of ``form`` asks for,
-    up to the end of the achievement period. Loading exactly these keeps a big decision's
-    reads small, and its verdicts the same as the eligibility explanation's."""
+) -> HistoryNeeds:
+    """What :func:`explain` reads for ``form`` (keep the two in step)."""
     end = period_years(achievement.period)[-1]
-    longest = max((c.consecutive_years for c in criteria if c.form is form), default=0)
-    return range(end - max(PM_WINDOW, longest) + 1, end + 1)
+    own = [c for c in criteria if c.form is form] if form in GIAY_KHEN else []
+    streaks = [c for c in own if c.title is not None and c.consecutive_years]
+    merits = {c.recipient_kind for c in own if c.min_rating is not None}
+    if form is AwardForm.PM_CERTIFICATE:
+        merits.add(RecipientKind.INDIVIDUAL)
+    longest = max((c.consecutive_years for c in streaks), default=0)
+    return HistoryNeeds(
+        years=range(end - max(PM_WINDOW, longest) + 1, end + 1),
+        titles_for=frozenset(c.recipient_kind for c in streaks),
+        merits_for=frozenset(merits),
+    )
 
 
 def _pm_individual(history: SubjectHistory, achievement: Achievement) -> list[RuleResult]:

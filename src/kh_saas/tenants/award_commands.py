@@ -15,13 +15,14 @@ from kh_saas.domain.award_rules import (
     DEFAULT_GIAY_KHEN,
     GiayKhenCriteria,
     GiayKhenCriterion,
+    HistoryNeeds,
     LineFailure,
     RuleResult,
     SubjectHistory,
     check_award_header,
     check_award_lines,
     explain,
-    history_years,
+    history_needs,
 )
 from kh_saas.domain.award_vocabulary import AwardForm, Rating, SuspensionReason
 from kh_saas.domain.awards import (
@@ -100,16 +101,16 @@ class AwardCommands:
     # --- history and eligibility --------------------------------------------------------
 
     def histories(
-        self, subject_ids: Sequence[UUID], achievement: Achievement, years: range
+        self, subject_ids: Sequence[UUID], achievement: Achievement, needs: HistoryNeeds
     ) -> list[SubjectHistory]:
         """What the rules need of each subject, in a few batched reads."""
-        return read_histories(self.app, subject_ids, achievement, years)
+        return read_histories(self.app, subject_ids, achievement, needs)
 
     def eligibility(
         self, subject_id: UUID, form: AwardForm, achievement: Achievement, on: date
     ) -> tuple[SubjectHistory, list[RuleResult]]:
         years = range(FIRST_YEAR, max(on.year, period_years(achievement.period)[-1]) + 1)
-        (history,) = self.histories([subject_id], achievement, years)
+        (history,) = self.histories([subject_id], achievement, HistoryNeeds.everything(years))
         if history.kind is None:
             raise NotFound("subject", subject_id)
         return history, explain(history, form, achievement, on, self.criteria())
@@ -144,7 +145,8 @@ class AwardCommands:
     def _lines_ok(self, lines: Sequence[AwardLine], achievement: Achievement) -> None:
         """Unknown or suspended subjects cannot be proposed (NĐ 152/2025 Art. 4)."""
         end = period_years(achievement.period)[-1]
-        histories = self.histories([x.subject_id for x in lines], achievement, range(end, end + 1))
+        kinds_only = HistoryNeeds(range(end, end + 1), frozenset(), frozenset())
+        histories = self.histories([x.subject_id for x in lines], achievement, kinds_only)
         errors = []
         for index, h in enumerate(histories):
             if h.kind is None:
@@ -218,7 +220,7 @@ class AwardCommands:
         histories = self.histories(
             [x.subject_id for x in d.lines],
             d.achievement,
-            history_years(d.form, d.achievement, criteria),
+            history_needs(d.form, d.achievement, criteria),
         )
         failures = check_award_lines(
             d.form,

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from eventsourcing.utils import resolve_topic
 
-from kh_saas.domain.award_rules import HeldTitle, PastAward, SubjectHistory
+from kh_saas.domain.award_rules import HeldTitle, HistoryNeeds, PastAward, SubjectHistory
 from kh_saas.domain.awards import Achievement, Award, MeritYear, Suspension, award_id
 from kh_saas.domain.recognitions import recognition_id
 from kh_saas.domain.subjects import Subject
@@ -29,18 +29,28 @@ TITLES_OF: dict[SubjectKind, tuple[Title, ...]] = {
 
 
 def read_histories(
-    app: TenantApplication, subject_ids: Sequence[UUID], achievement: Achievement, years: range
+    app: TenantApplication,
+    subject_ids: Sequence[UUID],
+    achievement: Achievement,
+    needs: HistoryNeeds,
 ) -> list[SubjectHistory]:
     """One history per entry of ``subject_ids`` (repeats included), in that order; an unknown
-    subject has ``kind=None``."""
+    subject has ``kind=None``. Titles and merit records are read only for the years and
+    recipient kinds in ``needs``."""
+    years = needs.years
     ids = list(dict.fromkeys(subject_ids))
     subjects = app.get_many(ids)
     kinds = {sid: s.kind for sid, s in subjects.items() if isinstance(s, Subject)}
     rec_ids = {
         sid: [(recognition_id(sid, t, y), t, y) for t in TITLES_OF[kind] for y in years]
         for sid, kind in kinds.items()
+        if needs.reads_titles(kind)
     }
-    merit_ids = {sid: [MeritYear.create_id(sid, y) for y in years] for sid in ids}
+    merit_ids = {
+        sid: [MeritYear.create_id(sid, y) for y in years]
+        for sid, kind in kinds.items()
+        if needs.reads_merits(kind)
+    }
     suspension_ids = {sid: Suspension.create_id(sid) for sid in ids}
     award_ids = app.store.aggregates_about(ids, sorted(SUBJECT_TOPICS))
     loaded = app.get_many(
@@ -58,7 +68,9 @@ def read_histories(
 
     by_id: dict[UUID, SubjectHistory] = {}
     for sid in ids:
-        merits = [m for mid in merit_ids[sid] if isinstance(m := loaded.get(mid), MeritYear)]
+        merits = [
+            m for mid in merit_ids.get(sid, ()) if isinstance(m := loaded.get(mid), MeritYear)
+        ]
         suspension = loaded.get(suspension_ids[sid])
         by_id[sid] = SubjectHistory(
             subject_id=sid,
