@@ -315,3 +315,123 @@ async def test_award_routes_hide_other_tenants(
     for role, key in other.keys.items():
         r = await client.request(method, qt.url(path.format(id=person)), json=body, headers=key)
         assert r.status_code == 404, (role, r.text)
+
+
+async def approved_proposal(qt: Province, proposer: dict[str, Any], form: str) -> str:
+    (household,) = await qt.households(1, prefix="FW")
+    body = {
+        "number": "12/TTr-UBND",
+        "proposer": proposer,
+        "form": form,
+        "achievement": INTERIM,
+        "lines": [line(household, "household")],
+        "report": EVIDENCE,
+    }
+    r = await qt.post("/award-proposals", body)
+    assert r.status_code == 201, r.text
+    pid: str = r.json()["id"]
+    await qt.post(f"/award-proposals/{pid}/submit", {})
+    vote = {"met_on": "2026-01-10", "votes_for": 5, "votes_total": 6, "minutes": EVIDENCE}
+    await qt.post(f"/award-proposals/{pid}/review", vote, role="reviewer")
+    approved = await qt.post(f"/award-proposals/{pid}/approve", {}, role="reviewer")
+    assert approved.json()["status"] == "approved", approved.text
+    return pid
+
+
+async def test_forwarding_goes_upward_only(qt: Province) -> None:
+    pid = await approved_proposal(qt, PROVINCE, "pm_certificate")
+    for target, form, field in [
+        (COMMUNE_SIGNER, "commune_certificate", "proposer.signer"),  # province → commune
+        (PROVINCE, "pm_certificate", "proposer.signer"),  # province → province
+        ({**PROVINCE, "signer": "prime_minister"}, "province_certificate", "form"),
+    ]:
+        r = await qt.post(
+            f"/award-proposals/{pid}/forward",
+            {"number": "31/TTr-UBND", "proposer": target, "form": form},
+        )
+        assert r.status_code == 422, (target, r.text)
+        body = r.json()
+        assert body["code"] == "forward_upward" and body["rule"] == "forward_upward"
+        assert body["field"] == field, body
+    still = (await qt.get(f"/award-proposals/{pid}")).json()
+    assert still["status"] == "approved" and still["forwarded_to"] is None
+    assert still["allowed_actions"] == ["forward"]
+    # what a rejection names is a rule of the published table, with its source
+    described = await qt.client.get("/problems/forward_upward")
+    assert described.status_code == 200 and "83" in described.text
+
+
+async def test_proposal_errors_name_the_lines(qt: Province) -> None:
+    (household,) = await qt.households(1)
+    person = await citizen(qt)
+    await qt.post(
+        f"/subjects/{person}/suspensions", {"reason": "discipline", "since": "2026-01-01"}
+    )
+    body = {
+        "number": "12/TTr-UBND",
+        "proposer": COMMUNE_SIGNER,
+        "form": "province_certificate",
+        "achievement": INTERIM,
+        "lines": [
+            line(household, "household"),
+            line("00000000-0000-0000-0000-00000000dead"),
+            line(person),
+        ],
+        "report": EVIDENCE,
+    }
+    r = await qt.post("/award-proposals", body)
+    assert r.status_code == 422
+    assert [(e["field"], e["code"]) for e in r.json()["errors"]] == [
+        ("lines[1].subject_id", "not_found"),
+        ("lines[2].subject_id", "suspended_subject"),
+    ]
+    assert r.json()["field"] == "lines[1].subject_id"
+
+
+async def test_decision_errors_name_the_recipients_field_at_fault(qt: Province) -> None:
+    (household,) = await qt.households(1)
+    person = await citizen(qt)
+    r = await qt.post(
+        "/award-decisions",
+        award_decision(
+            [
+                line(household, "individual"),  # a household is awarded as a household
+                line("00000000-0000-0000-0000-00000000dead"),
+                line(person),
+                line(person),  # listed twice
+            ]
+        ),
+        role="signer",
+    )
+    assert r.status_code == 422
+    assert [(e["field"], e["code"]) for e in r.json()["errors"]] == [
+        ("recipients[0].recipient_kind", "award_recipient_kind"),
+        ("recipients[1].subject_id", "award_recipient_kind"),
+        ("recipients[3].subject_id", "one_award_per_achievement"),
+    ]
+
+
+async def test_annulment_errors_name_the_award_ids(qt: Province) -> None:
+    person = await citizen(qt)
+    d = (await qt.post("/award-decisions", award_decision([line(person)]), role="signer")).json()
+    aid = d["recipients"][0]["award_id"]
+    body = {
+        "number": "40/QĐ-UBND",
+        "signed_on": "2026-05-01",
+        "issuer": PROVINCE,
+        "signer": SIGNER,
+        "reason": "false_documents",
+        "explanation": "Hồ sơ giả mạo",
+        "award_ids": [aid, "00000000-0000-0000-0000-00000000dead"],
+    }
+    r = await qt.post("/award-annulments", body, role="signer")
+    assert r.status_code == 422
+    assert [(e["field"], e["code"]) for e in r.json()["errors"]] == [("award_ids[1]", "not_found")]
+    done = await qt.post("/award-annulments", {**body, "award_ids": [aid]}, role="signer")
+    assert done.status_code == 201, done.text
+    twice = await qt.post(
+        "/award-annulments", {**body, "number": "41/QĐ-UBND", "award_ids": [aid]}, role="signer"
+    )
+    assert [(e["field"], e["code"]) for e in twice.json()["errors"]] == [
+        ("award_ids[0]", "already_annulled")
+    ]

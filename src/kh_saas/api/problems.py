@@ -186,10 +186,17 @@ def _on_domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[Pr
     errors: list[FieldError] | None = None
     if isinstance(exc, BulkRejected):
         errors = [
-            FieldError(f"items[{e.index}]" + (f".{e.field}" if e.field else ""), e.message, e.code)
+            FieldError(
+                f"{exc.items}[{e.index}]" + (f".{e.field}" if e.field else ""), e.message, e.code
+            )
             for e in exc.errors
         ]
-    elif isinstance(exc, (AwardDecisionRejected, DecisionRejected)):
+    elif isinstance(exc, AwardDecisionRejected):
+        errors = [
+            FieldError(f"recipients[{f.index}].{f.field}", f"{f.subject_id}: {f.message}", f.rule)
+            for f in exc.failures
+        ]
+    elif isinstance(exc, DecisionRejected):
         errors = [
             FieldError(f"recipients[{f.index}]", f"{f.subject_id}: {f.message}", f.rule)
             for f in exc.failures

@@ -357,6 +357,7 @@ class LineFailure:
     subject_id: UUID
     rule: str
     message: str
+    field: str = "subject_id"  # of the line: the subject's history, or the kind given for it
 
 
 def check_award_header(form: AwardForm, issuer: AwardIssuer, signed_on: date, today: date) -> None:
@@ -402,6 +403,7 @@ def check_award_lines(
                     "award_recipient_kind",
                     f"a {history.kind} is awarded as {RECIPIENT_OF[history.kind]}, "
                     f"not {line.recipient_kind}",
+                    field="recipient_kind",
                 )
             )
             continue

@@ -161,7 +161,7 @@ class AwardCommands:
                     )
                 )
         if errors:
-            raise BulkRejected(errors, "proposal lines")
+            raise BulkRejected(errors, "proposal lines", items="lines")
 
     def act_on_proposal(
         self,
@@ -320,7 +320,7 @@ class AwardCommands:
             loaded,
             award_ids,
             Award,
-            field="award_ids",
+            field="",  # the id itself: award_ids[i]
             act=lambda award: award.annul(
                 annulment_id=annulment.id,
                 number=number,
@@ -330,7 +330,7 @@ class AwardCommands:
             ),
         )
         if errors:
-            raise BulkRejected(errors, "awards to annul")
+            raise BulkRejected(errors, "awards to annul", items="award_ids")
         try:
             self.app.save(annulment, *awards)
         except IntegrityError as exc:

@@ -60,11 +60,12 @@ class ItemError:
 class BulkRejected(DomainError):
     """Some items are bad: nothing was stored; every bad item is listed."""
 
-    def __init__(self, errors: list[ItemError], what: str) -> None:
+    def __init__(self, errors: list[ItemError], what: str, items: str = "items") -> None:
         super().__init__(
             "bulk_rejected", f"{len(errors)} of the {what} are invalid; nothing was stored"
         )
         self.errors = errors
+        self.items = items  # the request's list the indexes point into: items[i], lines[i]…
 
 
 def take_back(
