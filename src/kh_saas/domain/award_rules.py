@@ -213,18 +213,19 @@ PM_WINDOW = 5  # years of ratings and emulation titles a PM certificate looks ba
 @dataclass(frozen=True)
 class HistoryNeeds:
     """The recorded history the rules read for one form and achievement, so that a large
-    decision reads exactly that: the years (the PM certificate's five-year window and the
-    longest title streak a Giấy khen criterion asks for, up to the period's end), and for
-    which recipient kinds titles and yearly merit records matter at all."""
+    decision reads exactly that and no more: the years of titles (the longest streak a Giấy
+    khen criterion asks for) and of yearly merit records (the PM certificate's five-year
+    window, else the period's last year), and the recipient kinds for which each matters."""
 
-    years: range
-    titles_for: frozenset[RecipientKind]
-    merits_for: frozenset[RecipientKind]
+    title_years: range
+    merit_years: range
+    titles_for: frozenset[RecipientKind] = frozenset()
+    merits_for: frozenset[RecipientKind] = frozenset()
 
     @classmethod
     def everything(cls, years: range) -> HistoryNeeds:
         """All of it, for an explanation that shows the whole history."""
-        return cls(years, frozenset(RecipientKind), frozenset(RecipientKind))
+        return cls(years, years, frozenset(RecipientKind), frozenset(RecipientKind))
 
     def reads_titles(self, kind: SubjectKind) -> bool:
         return RECIPIENT_OF[kind] in self.titles_for
@@ -244,8 +245,10 @@ def history_needs(
     if form is AwardForm.PM_CERTIFICATE:
         merits.add(RecipientKind.INDIVIDUAL)
     longest = max((c.consecutive_years for c in streaks), default=0)
+    window = PM_WINDOW if form is AwardForm.PM_CERTIFICATE else 1
     return HistoryNeeds(
-        years=range(end - max(PM_WINDOW, longest) + 1, end + 1),
+        title_years=range(end - longest + 1, end + 1),
+        merit_years=range(end - window + 1, end + 1),
         titles_for=frozenset(c.recipient_kind for c in streaks),
         merits_for=frozenset(merits),
     )

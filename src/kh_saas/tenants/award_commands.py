@@ -144,8 +144,8 @@ class AwardCommands:
 
     def _lines_ok(self, lines: Sequence[AwardLine], achievement: Achievement) -> None:
         """Unknown or suspended subjects cannot be proposed (NĐ 152/2025 Art. 4)."""
-        end = period_years(achievement.period)[-1]
-        kinds_only = HistoryNeeds(range(end, end + 1), frozenset(), frozenset())
+        period_years(achievement.period)  # refuses a backwards period
+        kinds_only = HistoryNeeds(title_years=range(0), merit_years=range(0))
         histories = self.histories([x.subject_id for x in lines], achievement, kinds_only)
         errors = []
         for index, h in enumerate(histories):

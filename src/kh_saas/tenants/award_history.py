@@ -10,6 +10,7 @@ large decision's time.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from uuid import UUID
 
 from eventsourcing.utils import resolve_topic
@@ -37,17 +38,16 @@ def read_histories(
     """One history per entry of ``subject_ids`` (repeats included), in that order; an unknown
     subject has ``kind=None``. Titles and merit records are read only for the years and
     recipient kinds in ``needs``."""
-    years = needs.years
     ids = list(dict.fromkeys(subject_ids))
     subjects = app.get_many(ids)
     kinds = {sid: s.kind for sid, s in subjects.items() if isinstance(s, Subject)}
     rec_ids = {
-        sid: [(recognition_id(sid, t, y), t, y) for t in TITLES_OF[kind] for y in years]
+        sid: [(recognition_id(sid, t, y), t, y) for t in TITLES_OF[kind] for y in needs.title_years]
         for sid, kind in kinds.items()
         if needs.reads_titles(kind)
     }
     merit_ids = {
-        sid: [MeritYear.create_id(sid, y) for y in years]
+        sid: [MeritYear.create_id(sid, y) for y in needs.merit_years]
         for sid, kind in kinds.items()
         if needs.reads_merits(kind)
     }
@@ -61,6 +61,7 @@ def read_histories(
         ]
     )
     topics = app.store.topics_of([rid for owned in rec_ids.values() for rid, _, _ in owned])
+    revocations = {t for held in topics.values() for t in held if _is_revocation(t)}
     awards_of: dict[UUID, list[Award]] = {}
     for aid in award_ids:
         if isinstance(a := loaded.get(aid), Award):
@@ -76,7 +77,7 @@ def read_histories(
             subject_id=sid,
             kind=kinds.get(sid),
             titles=tuple(
-                HeldTitle(title, year, _revoked(topics[rid]))
+                HeldTitle(title, year, not topics[rid].isdisjoint(revocations))
                 for rid, title, year in rec_ids.get(sid, ())
                 if rid in topics
             ),
@@ -93,5 +94,6 @@ def read_histories(
     return [by_id[sid] for sid in subject_ids]
 
 
-def _revoked(topics: set[str]) -> bool:
-    return any(resolve_topic(t) is _REVOKED for t in topics)
+@cache
+def _is_revocation(topic: str) -> bool:
+    return resolve_topic(topic) is _REVOKED
