@@ -73,12 +73,12 @@ def main() -> None:
             )
             ids += r.json()["ids"]
         for year in (2023, 2024, 2025):  # the 3-year streak the default Giấy khen criterion needs
-            for start in range(0, needed, 50_000):
+            for part, start in enumerate(range(0, needed, 50_000)):
                 timed(
                     client,
                     "POST",
                     f"{base}/decisions",
-                    json=decision(ids[start : start + 50_000], f"{year}{start}/QĐ-UBND", year),
+                    json=decision(ids[start : start + 50_000], f"{year}{part}/QĐ-UBND", year),
                     headers=keys["signer"],
                 )
 
