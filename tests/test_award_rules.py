@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from functools import reduce
 from uuid import uuid4
@@ -41,8 +42,11 @@ from kh_saas.domain.awards import (
 from kh_saas.domain.bonus import base_salary, bonus, multiplier
 from kh_saas.domain.errors import Conflict, IllegalTransition, RuleViolation
 from kh_saas.domain.nominations import Evidence
-from kh_saas.domain.vocabulary import RevocationReason, SubjectKind, Title
+from kh_saas.domain.recognitions import Recognition
+from kh_saas.domain.subjects import HouseholdDetails, Subject
+from kh_saas.domain.vocabulary import RevocationReason, SubjectKind, Tier, Title
 from kh_saas.storage.mapper import JSONMapper
+from kh_saas.tenants.award_history import SUBJECT_REGISTERED, is_revocation
 
 ANNUAL_2025 = Achievement(period="2025", occasion=Occasion.ANNUAL)
 DOC = Evidence(file_name="bao-cao.pdf", sha256="c" * 64, url="https://files.example/b")
@@ -342,3 +346,45 @@ def test_random_proposal_commands_keep_the_machine_legal(cmds: list[tuple[str, b
     events = [mapper.to_domain_event(mapper.to_stored_event(e)) for e in p.collect_events()]
     rebuilt = reduce(lambda agg, e: e.mutate(agg), events, None)  # type: ignore[attr-defined]
     assert rebuilt is not None and rebuilt.__dict__ == p.__dict__
+
+
+def test_history_reads_the_topics_and_fields_events_are_stored_under() -> None:
+    """Large decisions read a subject's kind and a recognition's revocation from stored
+    topics and JSON fields; they must be what the domain stores."""
+    subject = Subject(
+        id=uuid4(),
+        kind=SubjectKind.HOUSEHOLD,
+        name="Hộ Nguyễn Văn An",
+        commune_code="19000",
+        village_code=None,
+        ref="HB-1",
+        details=HouseholdDetails(),
+        actor="t",
+    )
+    (registered,) = subject.collect_events()
+    stored = JSONMapper().to_stored_event(registered)
+    assert stored.topic == SUBJECT_REGISTERED
+    assert json.loads(stored.state)["kind"] == "household"
+    recognition = Recognition(
+        subject_id=subject.id,
+        title=Title.LEARNING_HOUSEHOLD,
+        tier=Tier.COMMUNE,
+        level=None,
+        year=2024,
+        decision_id=uuid4(),
+        decision_number="1/QĐ-UBND",
+        signed_on=date(2025, 1, 15),
+        nomination_id=None,
+        valid_until=date(2025, 12, 31),
+        upgrade_from=None,
+        actor="t",
+    )
+    recognition.revoke(
+        revocation_id=uuid4(),
+        number="2/QĐ-UBND",
+        signed_on=date(2025, 6, 1),
+        reason=RevocationReason.FRAUD,
+        actor="t",
+    )
+    granted, revoked = (JSONMapper().to_stored_event(e) for e in recognition.collect_events())
+    assert is_revocation(revoked.topic) and not is_revocation(granted.topic)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import httpx
@@ -315,3 +316,258 @@ async def test_award_routes_hide_other_tenants(
     for role, key in other.keys.items():
         r = await client.request(method, qt.url(path.format(id=person)), json=body, headers=key)
         assert r.status_code == 404, (role, r.text)
+
+
+async def approved_proposal(qt: Province, proposer: dict[str, Any], form: str) -> str:
+    (household,) = await qt.households(1, prefix="FW")
+    body = {
+        "number": "12/TTr-UBND",
+        "proposer": proposer,
+        "form": form,
+        "achievement": INTERIM,
+        "lines": [line(household, "household")],
+        "report": EVIDENCE,
+    }
+    r = await qt.post("/award-proposals", body)
+    assert r.status_code == 201, r.text
+    pid: str = r.json()["id"]
+    await qt.post(f"/award-proposals/{pid}/submit", {})
+    vote = {"met_on": "2026-01-10", "votes_for": 5, "votes_total": 6, "minutes": EVIDENCE}
+    await qt.post(f"/award-proposals/{pid}/review", vote, role="reviewer")
+    approved = await qt.post(f"/award-proposals/{pid}/approve", {}, role="reviewer")
+    assert approved.json()["status"] == "approved", approved.text
+    return pid
+
+
+async def test_forwarding_goes_upward_only(qt: Province) -> None:
+    pid = await approved_proposal(qt, PROVINCE, "pm_certificate")
+    for target, form, field in [
+        (COMMUNE_SIGNER, "commune_certificate", "proposer.signer"),  # province → commune
+        (PROVINCE, "pm_certificate", "proposer.signer"),  # province → province
+        ({**PROVINCE, "signer": "prime_minister"}, "province_certificate", "form"),
+    ]:
+        r = await qt.post(
+            f"/award-proposals/{pid}/forward",
+            {"number": "31/TTr-UBND", "proposer": target, "form": form},
+        )
+        assert r.status_code == 422, (target, r.text)
+        body = r.json()
+        assert body["code"] == "forward_upward" and body["rule"] == "forward_upward"
+        assert body["field"] == field, body
+    still = (await qt.get(f"/award-proposals/{pid}")).json()
+    assert still["status"] == "approved" and still["forwarded_to"] is None
+    assert still["allowed_actions"] == ["forward"]
+    # what a rejection names is a rule of the published table, with its source
+    described = await qt.client.get("/problems/forward_upward")
+    assert described.status_code == 200 and "83" in described.text
+
+
+async def test_proposal_errors_name_the_lines(qt: Province) -> None:
+    (household,) = await qt.households(1)
+    person = await citizen(qt)
+    await qt.post(
+        f"/subjects/{person}/suspensions", {"reason": "discipline", "since": "2026-01-01"}
+    )
+    body = {
+        "number": "12/TTr-UBND",
+        "proposer": COMMUNE_SIGNER,
+        "form": "province_certificate",
+        "achievement": INTERIM,
+        "lines": [
+            line(household, "household"),
+            line("00000000-0000-0000-0000-00000000dead"),
+            line(person),
+        ],
+        "report": EVIDENCE,
+    }
+    r = await qt.post("/award-proposals", body)
+    assert r.status_code == 422
+    assert [(e["field"], e["code"]) for e in r.json()["errors"]] == [
+        ("lines[1].subject_id", "not_found"),
+        ("lines[2].subject_id", "suspended_subject"),
+    ]
+    assert r.json()["field"] == "lines[1].subject_id"
+
+
+async def test_decision_errors_name_the_recipients_field_at_fault(qt: Province) -> None:
+    (household,) = await qt.households(1)
+    person = await citizen(qt)
+    r = await qt.post(
+        "/award-decisions",
+        award_decision(
+            [
+                line(household, "individual"),  # a household is awarded as a household
+                line("00000000-0000-0000-0000-00000000dead"),
+                line(person),
+                line(person),  # listed twice
+            ]
+        ),
+        role="signer",
+    )
+    assert r.status_code == 422
+    assert [(e["field"], e["code"]) for e in r.json()["errors"]] == [
+        ("recipients[0].recipient_kind", "award_recipient_kind"),
+        ("recipients[1].subject_id", "award_recipient_kind"),
+        ("recipients[3].subject_id", "one_award_per_achievement"),
+    ]
+
+
+async def test_annulment_errors_name_the_award_ids(qt: Province) -> None:
+    person = await citizen(qt)
+    d = (await qt.post("/award-decisions", award_decision([line(person)]), role="signer")).json()
+    aid = d["recipients"][0]["award_id"]
+    body = {
+        "number": "40/QĐ-UBND",
+        "signed_on": "2026-05-01",
+        "issuer": PROVINCE,
+        "signer": SIGNER,
+        "reason": "false_documents",
+        "explanation": "Hồ sơ giả mạo",
+        "award_ids": [aid, "00000000-0000-0000-0000-00000000dead"],
+    }
+    r = await qt.post("/award-annulments", body, role="signer")
+    assert r.status_code == 422
+    assert [(e["field"], e["code"]) for e in r.json()["errors"]] == [("award_ids[1]", "not_found")]
+    done = await qt.post("/award-annulments", {**body, "award_ids": [aid]}, role="signer")
+    assert done.status_code == 201, done.text
+    twice = await qt.post(
+        "/award-annulments", {**body, "number": "41/QĐ-UBND", "award_ids": [aid]}, role="signer"
+    )
+    assert [(e["field"], e["code"]) for e in twice.json()["errors"]] == [
+        ("award_ids[0]", "already_annulled")
+    ]
+
+
+LARGE = 3_000
+
+
+async def test_large_decision_fails_exactly_the_lines_the_rules_fail_one_by_one(
+    qt: Province,
+) -> None:
+    """3,000 recipients of every kind of history: the decision names exactly the failing
+    lines, each with the rules the one-subject explanation fails (and passes the rest)."""
+    criteria = [
+        {  # longer than any fixed look-back: the decision must read all 8 years
+            "form": "commune_certificate",
+            "recipient_kind": "household",
+            "title": "learning_household",
+            "consecutive_years": 8,
+        },
+        {"form": "commune_certificate", "recipient_kind": "individual", "min_rating": "good"},
+    ]
+    r = await qt.client.put(
+        qt.url("/award-criteria"), json={"criteria": criteria}, headers=qt.keys["tenant_admin"]
+    )
+    assert r.status_code == 200, r.text
+    homes = await qt.households(LARGE - 122, prefix="BIG")
+    people = [await citizen(qt, f"Nguyễn Thị Hoa {i}") for i in range(120)]
+
+    def category(h: int) -> str:
+        return {1: "seven_years", 4: "awarded", 5: "wrong_kind"}.get(h % 10) or (
+            "revoked" if h % 10 == 2 and h < 600 else "suspended" if h % 10 == 3 and h < 300 else ""
+        )
+
+    for year in range(2018, 2026):
+        held = [s for h, s in enumerate(homes) if year > 2018 or category(h) != "seven_years"]
+        r = await qt.post(
+            "/decisions",
+            qt.household_decision(
+                held, f"{year}/QĐ-UBND", year=year, signed_on=f"{year + 1}-01-15"
+            ),
+            role="signer",
+        )
+        assert r.status_code == 201, r.text[:300]
+    revoked = [s for h, s in enumerate(homes) if category(h) == "revoked"]
+    rids = []
+    for s in revoked:
+        found = await qt.client.get(
+            qt.url("/recognitions"),
+            params={"subject_id": s, "title": "learning_household", "year": 2022},
+            headers=qt.keys["officer"],
+        )
+        rids.append(found.json()["id"])
+    revocation = {
+        "number": "5/QĐ-UBND",
+        "signed_on": "2025-06-01",
+        "issuer": qt.household_decision([])["issuer"],
+        "signer": SIGNER,
+        "reason": "fraud",
+        "explanation": "Kê khai không trung thực",
+        "recognition_ids": rids,
+    }
+    assert (await qt.post("/revocations", revocation, role="signer")).status_code == 201
+    for h, s in enumerate(homes):
+        if category(h) == "suspended":
+            r = await qt.post(
+                f"/subjects/{s}/suspensions", {"reason": "complaint", "since": "2026-01-05"}
+            )
+            assert r.status_code == 200, r.text
+    annual_2025 = {"period": "2025", "occasion": "annual"}
+    awarded = [line(s, "household") for h, s in enumerate(homes) if category(h) == "awarded"]
+    earlier = award_decision(awarded, number="2/QĐ-UBND", achievement=annual_2025)
+    assert (await qt.post("/award-decisions", earlier, role="signer")).status_code == 201
+    for i, person in enumerate(people):
+        if i % 3 != 2:  # i % 3 == 2: no rating recorded at all
+            r = await qt.client.put(
+                qt.url(f"/subjects/{person}/merits/2025"),
+                json={"rating": "good" if i % 3 == 0 else "completed"},
+                headers=qt.keys["officer"],
+            )
+            assert r.status_code == 200, r.text
+
+    # every line with what must fail on it, in a shuffled order
+    expected_codes = {
+        "seven_years": {"giay_khen_criteria"},
+        "revoked": {"giay_khen_criteria"},
+        "suspended": {"suspended_subject"},
+        "awarded": {"one_award_per_achievement"},
+        "wrong_kind": {"award_recipient_kind"},
+        "": set(),
+    }
+    cases: list[tuple[dict[str, Any], str, set[str]]] = []
+    for h, s in enumerate(homes):
+        kind = "collective" if category(h) == "wrong_kind" else "household"
+        cases.append((line(s, kind), category(h), expected_codes[category(h)]))
+    for i, person in enumerate(people):
+        cases.append(
+            (line(person), f"rating_{i % 3}", set() if i % 3 == 0 else {"giay_khen_criteria"})
+        )
+    cases.append(
+        (line("00000000-0000-0000-0000-00000000dead"), "unknown", {"award_recipient_kind"})
+    )
+    random.Random(7).shuffle(cases)
+    cases.append((line(homes[0], "household"), "listed_twice", {"one_award_per_achievement"}))
+    assert len(cases) == LARGE
+    giay_khen = award_decision(
+        [c[0] for c in cases],
+        form="commune_certificate",
+        number="9/QĐ-UBND",
+        issuer=COMMUNE_SIGNER,
+        achievement=annual_2025,
+    )
+    r = await qt.post("/award-decisions", giay_khen, role="signer")
+    assert r.status_code == 422, r.text[:300]
+    failed: dict[int, set[str]] = {}
+    for e in r.json()["errors"]:
+        index = int(e["field"].split("[")[1].split("]")[0])
+        failed.setdefault(index, set()).add(e["code"])
+    assert failed == {i: codes for i, (_, _, codes) in enumerate(cases) if codes}
+
+    # the same rules applied one subject at a time, for a sample of every kind of history
+    sampled: dict[str, int] = {}
+    for i, (ln, what, _) in enumerate(cases):
+        if what in ("unknown", "wrong_kind", "listed_twice") or sampled.get(what, 0) >= 4:
+            continue
+        sampled[what] = sampled.get(what, 0) + 1
+        one = await qt.get(
+            f"/subjects/{ln['subject_id']}/eligibility?form=commune_certificate"
+            "&period=2025&occasion=annual&on=2026-02-01"
+        )
+        alone = {x["rule"] for x in one.json()["rules"] if not x["passed"]}
+        assert alone == failed.get(i, set()), (what, one.json()["rules"])
+    assert len(sampled) == 8 and all(n == 4 for n in sampled.values())
+
+    passing = [c[0] for i, c in enumerate(cases) if i not in failed]
+    ok = await qt.post("/award-decisions", {**giay_khen, "recipients": passing}, role="signer")
+    assert ok.status_code == 201, ok.text[:300]
+    assert ok.json()["recipient_count"] == len(passing) == LARGE - len(failed)

@@ -212,7 +212,12 @@ def _on_domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[Pr
             FieldError(path, e.message, e.code)
             for path, e in zip(exc.paths(), exc.errors, strict=True)
         ]
-    elif isinstance(exc, (AwardDecisionRejected, DecisionRejected)):
+    elif isinstance(exc, AwardDecisionRejected):
+        errors = [
+            FieldError(f"recipients[{f.index}].{f.field}", f"{f.subject_id}: {f.message}", f.rule)
+            for f in exc.failures
+        ]
+    elif isinstance(exc, DecisionRejected):
         errors = [
             FieldError(f"recipients[{f.index}]", f"{f.subject_id}: {f.message}", f.rule)
             for f in exc.failures

@@ -207,9 +207,56 @@ def explain(
     return results
 
 
+PM_WINDOW = 5  # years of ratings and emulation titles a PM certificate looks back on
+
+
+@dataclass(frozen=True)
+class HistoryNeeds:
+    """The recorded history the rules read for one form and achievement, so that a large
+    decision reads exactly that and no more: the years of titles (the longest streak a Giấy
+    khen criterion asks for) and of yearly merit records (the PM certificate's five-year
+    window, else the period's last year), and the recipient kinds for which each matters."""
+
+    title_years: range
+    merit_years: range
+    titles_for: frozenset[RecipientKind] = frozenset()
+    merits_for: frozenset[RecipientKind] = frozenset()
+
+    @classmethod
+    def everything(cls, years: range) -> HistoryNeeds:
+        """All of it, for an explanation that shows the whole history."""
+        return cls(years, years, frozenset(RecipientKind), frozenset(RecipientKind))
+
+    def reads_titles(self, kind: SubjectKind) -> bool:
+        return RECIPIENT_OF[kind] in self.titles_for
+
+    def reads_merits(self, kind: SubjectKind) -> bool:
+        return RECIPIENT_OF[kind] in self.merits_for
+
+
+def history_needs(
+    form: AwardForm, achievement: Achievement, criteria: Sequence[GiayKhenCriterion]
+) -> HistoryNeeds:
+    """What :func:`explain` reads for ``form`` (keep the two in step)."""
+    end = period_years(achievement.period)[-1]
+    own = [c for c in criteria if c.form is form] if form in GIAY_KHEN else []
+    streaks = [c for c in own if c.title is not None and c.consecutive_years]
+    merits = {c.recipient_kind for c in own if c.min_rating is not None}
+    if form is AwardForm.PM_CERTIFICATE:
+        merits.add(RecipientKind.INDIVIDUAL)
+    longest = max((c.consecutive_years for c in streaks), default=0)
+    window = PM_WINDOW if form is AwardForm.PM_CERTIFICATE else 1
+    return HistoryNeeds(
+        title_years=range(end - longest + 1, end + 1),
+        merit_years=range(end - window + 1, end + 1),
+        titles_for=frozenset(c.recipient_kind for c in streaks),
+        merits_for=frozenset(merits),
+    )
+
+
 def _pm_individual(history: SubjectHistory, achievement: Achievement) -> list[RuleResult]:
     end = period_years(achievement.period)[-1]
-    window = range(end - 4, end + 1)
+    window = range(end - PM_WINDOW + 1, end + 1)
     prior = [
         a
         for a in history.awards
@@ -313,6 +360,7 @@ class LineFailure:
     subject_id: UUID
     rule: str
     message: str
+    field: str = "subject_id"  # of the line: the subject's history, or the kind given for it
 
 
 def check_award_header(form: AwardForm, issuer: AwardIssuer, signed_on: date, today: date) -> None:
@@ -358,6 +406,7 @@ def check_award_lines(
                     "award_recipient_kind",
                     f"a {history.kind} is awarded as {RECIPIENT_OF[history.kind]}, "
                     f"not {line.recipient_kind}",
+                    field="recipient_kind",
                 )
             )
             continue

@@ -16,6 +16,7 @@ import msgspec
 from eventsourcing.domain import Aggregate, event
 
 from kh_saas.domain.award_vocabulary import (
+    SIGNER_OF,
     AwardForm,
     AwardSigner,
     Occasion,
@@ -99,6 +100,40 @@ PROPOSAL_ALLOWED: dict[str, frozenset[ProposalStatus]] = {
     "reject": frozenset({P.SUBMITTED}),
     "forward": frozenset({P.APPROVED}),
 }
+
+
+#: How high each authority stands on the proposal chain (commune → (district) → province →
+#: ministry → Prime Minister). Agency heads and the association propose to the commune or the
+#: province, so they stand below both.
+AUTHORITY_RANK: dict[AwardSigner, int] = {
+    AwardSigner.ASSOCIATION: 0,
+    AwardSigner.AGENCY_HEAD: 0,
+    AwardSigner.COMMUNE_CHAIRMAN: 1,
+    AwardSigner.DISTRICT_CHAIRMAN: 2,
+    AwardSigner.PROVINCE_CHAIRMAN: 3,
+    AwardSigner.MINISTER: 4,
+    AwardSigner.PRIME_MINISTER: 5,
+}
+
+
+def check_forward(current: AwardIssuer, to: AwardIssuer, form: AwardForm) -> None:
+    """Trình cấp trên: a proposal moves up to a higher office, for a form that office or one
+    above it decides — never down or sideways (Law 06/2022/QH15 Art. 83)."""
+    here, there = AUTHORITY_RANK[current.signer], AUTHORITY_RANK[to.signer]
+    if there <= here:
+        raise RuleViolation(
+            "forward_upward",
+            f"a proposal of the {current.signer} is forwarded to a higher authority, "
+            f"not to the {to.signer}",
+            field="proposer.signer",
+        )
+    if AUTHORITY_RANK[SIGNER_OF[form]] < there:
+        raise RuleViolation(
+            "forward_upward",
+            f"{form} is decided by the {SIGNER_OF[form]}, below the {to.signer} "
+            "it would be forwarded to",
+            field="form",
+        )
 
 
 def proposal_actions(status: ProposalStatus) -> list[str]:
@@ -207,6 +242,7 @@ class AwardProposal(Aggregate):
     ) -> AwardProposal:
         """Trình cấp trên: a new proposal at the next authority, linked to this one."""
         self._guard("forward")
+        check_forward(self.proposer, proposer, form)
         upper = AwardProposal(
             number=number,
             proposer=proposer,

@@ -231,6 +231,16 @@ _AWARD_RULES = [
         "probable",
     ),
     Rule(
+        "forward_upward",
+        "An approved proposal is forwarded (trình cấp trên) only upward: to an office above "
+        "the one that proposed it (association or agency head → commune → district → province "
+        "→ ministry → Prime Minister), for a form decided by that office or one above it.",
+        "Law 06/2022/QH15 Art. 83 (the managing level awards or submits to the competent "
+        "higher level); NĐ 152/2025/NĐ-CP; the ranks of agency heads and the association are "
+        "ours",
+        "probable",
+    ),
+    Rule(
         "award_bonus",
         "Bonus = multiplier × base salary in force on the decision date; from 1 July 2025: "
         "PM certificate 3.0, province/ministry certificate 1.5, Giấy khen 0.3 (before: 1.0, "

@@ -15,14 +15,14 @@ from kh_saas.domain.award_rules import (
     DEFAULT_GIAY_KHEN,
     GiayKhenCriteria,
     GiayKhenCriterion,
-    HeldTitle,
+    HistoryNeeds,
     LineFailure,
-    PastAward,
     RuleResult,
     SubjectHistory,
     check_award_header,
     check_award_lines,
     explain,
+    history_needs,
 )
 from kh_saas.domain.award_vocabulary import AwardForm, Rating, SuspensionReason
 from kh_saas.domain.awards import (
@@ -43,10 +43,11 @@ from kh_saas.domain.awards import (
 from kh_saas.domain.bonus import base_salary, bonus
 from kh_saas.domain.errors import Conflict, DomainError, NotFound, RuleViolation
 from kh_saas.domain.nominations import Evidence
-from kh_saas.domain.recognitions import Recognition, Signer, recognition_id
+from kh_saas.domain.recognitions import Signer
 from kh_saas.domain.subjects import Subject
-from kh_saas.domain.vocabulary import TITLE_SUBJECT, RevocationReason, Title
-from kh_saas.tenants.application import SUBJECT_TOPICS, A, TenantApplication
+from kh_saas.domain.vocabulary import RevocationReason
+from kh_saas.tenants.application import A, TenantApplication
+from kh_saas.tenants.award_history import read_histories
 from kh_saas.tenants.commands import BulkRejected, ItemError, take_back
 
 FIRST_YEAR = 2015  # the earliest assessment year the registers know
@@ -100,66 +101,16 @@ class AwardCommands:
     # --- history and eligibility --------------------------------------------------------
 
     def histories(
-        self, subject_ids: Sequence[UUID], achievement: Achievement, years: range
+        self, subject_ids: Sequence[UUID], achievement: Achievement, needs: HistoryNeeds
     ) -> list[SubjectHistory]:
         """What the rules need of each subject, in a few batched reads."""
-        ids = list(dict.fromkeys(subject_ids))
-        subjects = self.app.get_many(ids)
-        rec_ids: dict[UUID, tuple[UUID, int, Title]] = {}
-        for sid in ids:
-            s = subjects.get(sid)
-            if not isinstance(s, Subject):
-                continue
-            for title, kind in TITLE_SUBJECT.items():
-                if kind is s.kind:
-                    for y in years:
-                        rec_ids[recognition_id(sid, title, y)] = (sid, y, title)
-        merit_ids = {MeritYear.create_id(sid, y): sid for sid in ids for y in years}
-        award_ids = self.app.store.aggregates_about(ids, sorted(SUBJECT_TOPICS))
-        loaded = self.app.get_many(
-            [*rec_ids, *merit_ids, *award_ids, *(Suspension.create_id(s) for s in ids)]
-        )
-        wanted = {award_id(s, achievement): s for s in ids}
-        existing = self.app.existing(wanted)
-        out = []
-        for sid in ids:
-            s = subjects.get(sid)
-            titles = tuple(
-                HeldTitle(title, y, rec.revoked_by is not None)
-                for rid, (owner, y, title) in rec_ids.items()
-                if owner == sid and isinstance(rec := loaded.get(rid), Recognition)
-            )
-            awards = tuple(
-                PastAward(a.form, a.achievement, a.signed_on, a.annulled_by is not None)
-                for aid in award_ids
-                if isinstance(a := loaded.get(aid), Award) and a.subject_id == sid
-            )
-            merits = [
-                m
-                for mid, owner in merit_ids.items()
-                if owner == sid and isinstance(m := loaded.get(mid), MeritYear)
-            ]
-            suspension = loaded.get(Suspension.create_id(sid))
-            out.append(
-                SubjectHistory(
-                    subject_id=sid,
-                    kind=s.kind if isinstance(s, Subject) else None,
-                    titles=titles,
-                    awards=awards,
-                    ratings={m.year: m.rating for m in merits if m.rating is not None},
-                    emulation_titles={m.year: m.emulation_titles for m in merits},
-                    suspended=suspension.active if isinstance(suspension, Suspension) else None,
-                    award_exists=award_id(sid, achievement) in existing,
-                )
-            )
-        by_id = {h.subject_id: h for h in out}
-        return [by_id[sid] for sid in subject_ids]
+        return read_histories(self.app, subject_ids, achievement, needs)
 
     def eligibility(
         self, subject_id: UUID, form: AwardForm, achievement: Achievement, on: date
     ) -> tuple[SubjectHistory, list[RuleResult]]:
         years = range(FIRST_YEAR, max(on.year, period_years(achievement.period)[-1]) + 1)
-        (history,) = self.histories([subject_id], achievement, years)
+        (history,) = self.histories([subject_id], achievement, HistoryNeeds.everything(years))
         if history.kind is None:
             raise NotFound("subject", subject_id)
         return history, explain(history, form, achievement, on, self.criteria())
@@ -193,8 +144,9 @@ class AwardCommands:
 
     def _lines_ok(self, lines: Sequence[AwardLine], achievement: Achievement) -> None:
         """Unknown or suspended subjects cannot be proposed (NĐ 152/2025 Art. 4)."""
-        end = period_years(achievement.period)[-1]
-        histories = self.histories([x.subject_id for x in lines], achievement, range(end, end + 1))
+        period_years(achievement.period)  # refuses a backwards period
+        kinds_only = HistoryNeeds(title_years=range(0), merit_years=range(0))
+        histories = self.histories([x.subject_id for x in lines], achievement, kinds_only)
         errors = []
         for index, h in enumerate(histories):
             if h.kind is None:
@@ -209,7 +161,7 @@ class AwardCommands:
                     )
                 )
         if errors:
-            raise BulkRejected(errors, "proposal lines")
+            raise BulkRejected(errors, "proposal lines", list_field="lines")
 
     def act_on_proposal(
         self,
@@ -264,9 +216,11 @@ class AwardCommands:
                     f"the proposal is not approved for {d.form}",
                     field="proposal_id",
                 )
-        end = period_years(d.achievement.period)[-1]
+        criteria = self.criteria()
         histories = self.histories(
-            [x.subject_id for x in d.lines], d.achievement, range(end - 6, end + 1)
+            [x.subject_id for x in d.lines],
+            d.achievement,
+            history_needs(d.form, d.achievement, criteria),
         )
         failures = check_award_lines(
             d.form,
@@ -274,7 +228,7 @@ class AwardCommands:
             signed_on=d.signed_on,
             lines=d.lines,
             histories=histories,
-            criteria=self.criteria(),
+            criteria=criteria,
         )
         if failures:
             raise AwardDecisionRejected(failures)
