@@ -25,7 +25,7 @@ from kh_saas.domain.decision_rules import (
     check_decision_header,
     check_recipients,
 )
-from kh_saas.domain.document_numbers import valid_document_number
+from kh_saas.domain.document_numbers import check_document_number, valid_document_number
 from kh_saas.domain.errors import RuleViolation
 from kh_saas.domain.ids import IdKey
 from kh_saas.domain.nominations import NominationStatus
@@ -318,3 +318,11 @@ def test_points_and_levels_pass_rules() -> None:
     assert l2.passed and l2.level_reached == 2
     failing = cd.evaluate({s.indicator: s for s in all_pass(cd, 2, failing="4.1")}, 1)
     assert not failing.passed and failing.failing == ("4.1",)
+
+
+def test_every_signed_act_shares_one_number_rule() -> None:
+    check_document_number("12/TTr-UBND", "forward.number")
+    with pytest.raises(RuleViolation) as err:
+        check_document_number("123//QĐ-UBND", "forward.number")
+    assert err.value.rule == "decision_number" and err.value.field == "forward.number"
+    assert "123/QĐ-UBND" in err.value.message

@@ -41,6 +41,7 @@ from kh_saas.domain.awards import (
     period_years,
 )
 from kh_saas.domain.bonus import base_salary, bonus
+from kh_saas.domain.document_numbers import check_document_number
 from kh_saas.domain.errors import Conflict, DomainError, NotFound, RuleViolation
 from kh_saas.domain.nominations import Evidence
 from kh_saas.domain.recognitions import Signer
@@ -128,6 +129,7 @@ class AwardCommands:
         report: Evidence,
         actor: str,
     ) -> AwardProposal:
+        check_document_number(number)
         self._lines_ok(lines, achievement)
         proposal = AwardProposal(
             number=number,
@@ -190,6 +192,7 @@ class AwardCommands:
             case "forward":
                 assert forward_to is not None
                 number, proposer, form = forward_to
+                check_document_number(number)
                 saved.append(p.forward(number=number, proposer=proposer, form=form, actor=actor))
             case _:
                 raise DomainError("unknown_action", f"no action {action!r}")
@@ -202,6 +205,7 @@ class AwardCommands:
     # --- decisions ----------------------------------------------------------------------
 
     def record_decision(self, d: DecisionInput, *, actor: str, today: date) -> AwardDecision:
+        check_document_number(d.number)
         check_award_header(d.form, d.issuer, d.signed_on, today)
         if not 1 <= len(d.lines) <= 10_000:
             raise RuleViolation("award_signer", "a decision has 1–10,000 recipients", "recipients")
@@ -288,6 +292,8 @@ class AwardCommands:
         reason: str,
         actor: str,
     ) -> AwardDecision:
+        if number is not None:
+            check_document_number(number)
         d = self.get(AwardDecision, decision_id, "award decision")
         d.correct(number=number, signer=signer, reason=reason, actor=actor)
         self.app.save(d)
@@ -305,6 +311,7 @@ class AwardCommands:
         award_ids: Sequence[UUID],
         actor: str,
     ) -> AwardAnnulment:
+        check_document_number(number)
         loaded = self.app.get_many(award_ids)
         annulment = AwardAnnulment(
             number=number,
