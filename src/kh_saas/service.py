@@ -9,6 +9,8 @@ from uuid import uuid4
 import anyio
 
 from kh_saas.logs import get_logger
+from kh_saas.projections import PROJECTIONS
+from kh_saas.projections.worker import Projector
 from kh_saas.reference import communes_of
 from kh_saas.settings import Settings
 from kh_saas.storage.clusters import DEFAULT_CLUSTER, Cluster, Clusters
@@ -37,6 +39,8 @@ class Service:
         self._catalog: Catalog | None = None
         self._keys: KeyRing | None = None
         self.apps = TenantApplications()
+        #: Keeps the tenants' read models up to date (None when they run in workers only).
+        self.projector: Projector | None = None
         self.admin_key_file: Path | None = None
 
     @property
@@ -90,9 +94,20 @@ class Service:
         self._keys = KeyRing(pool, pepper)
         await self._bootstrap_admin_key()
         await self._migrate_tenants()
+        if s.workers == "internal":
+            await self.start_projections()
         log.info("service_started", tenants=len(await self.catalog.all()))
 
+    async def start_projections(self) -> None:
+        """Run every tenant's projections in this process (``serve``, or ``kh-saas worker``)."""
+        if self.projector is None:
+            self.projector = Projector(PROJECTIONS)
+            await self.projector.start(self.clusters, await self.catalog.all("active"))
+
     async def stop(self) -> None:
+        if self.projector is not None:
+            await self.projector.stop()
+            self.projector = None
         if self._clusters is not None:
             await self._clusters.close()
             self._clusters = None
@@ -162,6 +177,8 @@ class Service:
             raise
         await self.catalog.record_schema_version(tenant.id, TENANT_MIGRATIONS[-1].version)
         active = await self.catalog.activate(tenant.id)
+        if self.projector is not None:
+            await self.projector.add(active)
         log.info("tenant_provisioned", tenant=tenant.slug, cluster=tenant.cluster)
         return active
 
