@@ -10,7 +10,7 @@ import anyio
 
 from kh_saas.logs import get_logger
 from kh_saas.projections import PROJECTIONS
-from kh_saas.projections.worker import Projector
+from kh_saas.projections.worker import WORKER_CONNECTIONS, Projector
 from kh_saas.reference import communes_of
 from kh_saas.settings import Settings
 from kh_saas.storage.clusters import DEFAULT_CLUSTER, Cluster, Clusters
@@ -77,6 +77,7 @@ class Service:
                     write_pool_max=s.write_pool_max,
                     db_timeout=s.db_timeout,
                     statement_timeout=s.db_statement_timeout,
+                    worker_connections=WORKER_CONNECTIONS if s.workers == "internal" else 0,
                 )
                 for name, cluster_url in s.cluster_urls(url).items()
             }

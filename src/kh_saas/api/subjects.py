@@ -12,6 +12,7 @@ from litestar.params import FromPath, JSONBody
 from kh_saas.api.auth import current_principal, roles
 from kh_saas.api.body_errors import body_errors
 from kh_saas.api.intake import admit_json_body, admitted_json
+from kh_saas.api.listings import SubjectListing
 from kh_saas.api.problems import problem_responses
 from kh_saas.api.tenant_common import (
     BULK_BODY_BYTES,
@@ -21,6 +22,7 @@ from kh_saas.api.tenant_common import (
     create_once,
     in_thread,
 )
+from kh_saas.api.trail import SubjectHistory
 from kh_saas.domain.subjects import (
     CitizenDetails,
     ClanDetails,
@@ -238,7 +240,7 @@ async def admit_subject_items(request: Request[Any, Any, Any]) -> None:
     await in_thread(lambda: cmd.check_subjects(inputs))
 
 
-class SubjectController(Controller):
+class SubjectController(SubjectListing, SubjectHistory, Controller):
     path = "/v1/t/{slug:str}/subjects"
     tags = ["subjects"]  # noqa: RUF012
 

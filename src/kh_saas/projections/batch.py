@@ -75,8 +75,9 @@ class Batch:
             at = event.recorded_at
             for change in changes:
                 self._planned.append((event, at, change))
-                if isinstance(change, Insert):
-                    created.add((change.table, change.row["id"]))
+                if isinstance(change, (Insert, Append)):
+                    if isinstance(change, Insert):
+                        created.add((change.table, change.row["id"]))
                     for lookup in change.lookups:
                         if (lookup.table, lookup.id) not in created:
                             wanted.ids[lookup.table].add(lookup.id)
@@ -115,14 +116,15 @@ class Batch:
             writes.rows[table].append(row)
 
         for event, at, change in self._planned:
-            if isinstance(change, Append):
-                writes.rows[change.table].append(dict(change.row))
-            elif isinstance(change, Insert):
+            if isinstance(change, (Insert, Append)):
                 row = dict(change.row)
                 for lookup in change.lookups:
                     source, _ = now(lookup.table, lookup.id)
                     if source is not None:
                         row.update({t: source.get(s) for t, s in lookup.columns.items()})
+                if isinstance(change, Append):
+                    writes.rows[change.table].append(row)
+                    continue
                 row.update(sys_from=at, sys_to=None, pos_from=event.position, pos_to=None)
                 latest[(change.table, row["id"])] = row
                 writes.rows[change.table].append(row)

@@ -90,6 +90,7 @@ class Add:
 class Append:
     table: str
     row: Mapping[str, Any]
+    lookups: tuple[Lookup, ...] = ()
 
 
 Change = Insert | Update | UpdateWhere | Append

@@ -34,6 +34,8 @@ log = get_logger(__name__)
 #: Longest a tenant's projections wait without a notification before looking anyway.
 POLL = 1.0
 WORK_POOL_MAX = 2
+#: Server connections the projector holds per cluster: its batch pool and one listener.
+WORKER_CONNECTIONS = WORK_POOL_MAX + 1
 
 
 def channel_of(schema: str) -> str:
@@ -58,7 +60,9 @@ class ClusterWork:
         self.cluster = cluster
         self.pool: asyncpg.Pool | None = None
         self.listener: asyncpg.Connection | None = None
+        self._heard: set[str] = set()
         self.channels: dict[str, TenantProjections] = {}
+        self._listening = asyncio.Lock()  # one connection: its commands may not interleave
 
     async def open(self) -> None:
         self.pool = await asyncpg.create_pool(
@@ -71,16 +75,20 @@ class ClusterWork:
             tenant.wake.set()
 
     async def listen(self, channel: str) -> None:
-        try:
-            if self.listener is None or self.listener.is_closed():
-                self.listener = await connect_or_unavailable(self.cluster.url)
-                for known in self.channels:
-                    await self.listener.add_listener(known, self._notified)
-            if channel not in self.listener._listeners:  # asyncpg keeps them by channel
-                await self.listener.add_listener(channel, self._notified)
-        except (OSError, asyncpg.PostgresError) as exc:  # the poll keeps things moving
-            log.warning("projection_listen_failed", channel=channel, error=type(exc).__name__)
-            self.listener = None
+        async with self._listening:
+            try:
+                if self.listener is None or self.listener.is_closed():
+                    self.listener = await connect_or_unavailable(self.cluster.url)
+                    self._heard = set()
+                    for known in self.channels:
+                        await self.listener.add_listener(known, self._notified)
+                        self._heard.add(known)
+                if channel not in self._heard:
+                    await self.listener.add_listener(channel, self._notified)
+                    self._heard.add(channel)
+            except Exception as exc:  # the 1 s poll keeps projections moving meanwhile
+                log.warning("projection_listen_failed", channel=channel, error=repr(exc))
+                self.listener = None
 
     async def close(self) -> None:
         if self.listener is not None and not self.listener.is_closed():

@@ -54,9 +54,12 @@ class Cluster:
         write_pool_max: int,
         db_timeout: float = 5.0,
         statement_timeout: float = 120.0,
+        worker_connections: int = 0,
     ) -> None:
         self.name = name
         self.url = url
+        #: Connections the projector holds apart from the pools (its batch pool, its listener).
+        self.worker_connections = worker_connections
         self._read_pool_max = read_pool_max
         self._write_pool_max = write_pool_max
         self._db_timeout = db_timeout
@@ -88,7 +91,7 @@ class Cluster:
     @property
     def connection_bound(self) -> int:
         """Most server connections this process can hold on this cluster."""
-        return self._read_pool_max + self._write_pool_max
+        return self._read_pool_max + self._write_pool_max + self.worker_connections
 
     def write_pool_answers(self, timeout: float) -> None:
         """Raise unless the write pool hands out a working connection within ``timeout``."""
