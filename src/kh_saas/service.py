@@ -189,6 +189,18 @@ class Service:
         count: int = await pool.fetchval(f"SELECT count(*) FROM {table}")
         return count
 
+    def projection_lag(self) -> str:
+        """``ok``, or which tenants' projections are behind and by how much (informative:
+        catching up does not make the service unready)."""
+        if self.projector is None:
+            return "run by kh-saas worker processes (KH_WORKERS=external)"
+        behind = [
+            f"{slug}/{name} {s.lag_events} events, {s.lag_seconds:.1f} s"
+            for (slug, name), s in sorted(self.projector.stats.items())
+            if s.lag_events
+        ]
+        return "ok" if not behind else "catching up: " + "; ".join(behind)
+
     async def readiness(self) -> dict[str, str]:
         """Per-check status: every cluster reachable, catalog and tenant schemas migrated."""
         checks: dict[str, str] = {}

@@ -40,6 +40,7 @@ from kh_saas.api.nominations import NominationController
 from kh_saas.api.openapi_schema import StrictStructSchemaPlugin
 from kh_saas.api.platform_routes import ApiKeyController, TenantController
 from kh_saas.api.problems import EXCEPTION_HANDLERS
+from kh_saas.api.projection_routes import ProjectionController
 from kh_saas.api.reference_pages import render_plugins
 from kh_saas.api.registers import AwardRegisterController, RegisterController
 from kh_saas.api.subject_imports import SubjectImportController
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         AwardDecisionController,
         AwardController,
         RegistryController,
+        ProjectionController,
         TrailController,
     ]
     return Litestar(

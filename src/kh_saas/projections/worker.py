@@ -21,6 +21,7 @@ import asyncpg
 
 from kh_saas.logs import get_logger
 from kh_saas.projections.model import Projection
+from kh_saas.projections.ops import Status, status
 from kh_saas.projections.rebuild import rebuild
 from kh_saas.projections.runner import BATCH, ProjectionRunner
 from kh_saas.storage.clusters import Cluster
@@ -34,6 +35,7 @@ log = get_logger(__name__)
 #: Longest a tenant's projections wait without a notification before looking anyway.
 POLL = 1.0
 WORK_POOL_MAX = 2
+STATS_EVERY = 5.0
 #: Server connections the projector holds per cluster: its batch pool and one listener.
 WORKER_CONNECTIONS = WORK_POOL_MAX + 1
 
@@ -105,6 +107,10 @@ class Projector:
         self._work: dict[str, ClusterWork] = {}
         self._tenants: dict[str, TenantProjections] = {}
         self._stopping = False
+        #: (tenant slug, projection) → last status seen; refreshed every :data:`STATS_EVERY` s
+        #: for the metrics (which are collected synchronously).
+        self.stats: dict[tuple[str, str], Status] = {}
+        self._stats_task: asyncio.Task[None] | None = None
 
     def tenant(self, slug: str) -> TenantProjections | None:
         return self._tenants.get(slug)
@@ -116,6 +122,23 @@ class Projector:
             self._work[cluster.name] = work
         for tenant in tenants:
             await self.add(tenant)
+        self._stats_task = asyncio.create_task(self._refresh_stats(), name="projection-stats")
+
+    async def _refresh_stats(self) -> None:
+        while not self._stopping:
+            for slug, state in list(self._tenants.items()):
+                pool = self._work[state.tenant.cluster].pool
+                if pool is None:
+                    continue
+                try:
+                    async with pool.acquire() as conn:
+                        found = await status(conn, state.tenant.schema_name, self.projections)
+                except Exception as exc:  # metrics only: try again next round
+                    log.debug("projection_stats_failed", tenant=slug, error=repr(exc))
+                    continue
+                for s in found:
+                    self.stats[(slug, s.name)] = s
+            await asyncio.sleep(STATS_EVERY)
 
     async def add(self, tenant: Tenant) -> None:
         """Start keeping a tenant's projections (built from zero when new)."""
@@ -165,6 +188,8 @@ class Projector:
     async def stop(self) -> None:
         self._stopping = True
         tasks = [t.task for t in self._tenants.values() if t.task is not None]
+        if self._stats_task is not None:
+            tasks.append(self._stats_task)
         for task in tasks:
             task.cancel()
         for task in tasks:
