@@ -36,6 +36,8 @@ log = get_logger(__name__)
 POLL = 1.0
 WORK_POOL_MAX = 2
 STATS_EVERY = 5.0
+#: How the projector's connections show in pg_stat_activity.
+APPLICATION_NAME = "kh-projector"
 #: Server connections the projector holds per cluster: its batch pool and one listener.
 WORKER_CONNECTIONS = WORK_POOL_MAX + 1
 
@@ -68,7 +70,11 @@ class ClusterWork:
 
     async def open(self) -> None:
         self.pool = await asyncpg.create_pool(
-            self.cluster.url, min_size=0, max_size=WORK_POOL_MAX, connect=connect_or_unavailable
+            self.cluster.url,
+            min_size=0,
+            max_size=WORK_POOL_MAX,
+            connect=connect_or_unavailable,
+            server_settings={"application_name": APPLICATION_NAME},
         )
 
     def _notified(self, _conn: object, _pid: int, channel: str, _payload: str) -> None:
