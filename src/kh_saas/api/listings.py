@@ -8,6 +8,7 @@ read-your-writes (see :mod:`kh_saas.api.reading`).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -78,9 +79,17 @@ def _communes(request: Request[Any, Any, Any], code: str | None) -> list[str] | 
     """A commune and the legacy communes (before 1 July 2025) now part of it."""
     if code is None:
         return None
-    successors = conversion_successors(current_tenant(request).province_code)
-    legacy = [old for old, succ in successors.items() if any(s.code == code for s in succ)]
-    return [code, *legacy]
+    return [code, *_legacy_parts(current_tenant(request).province_code).get(code, ())]
+
+
+@cache
+def _legacy_parts(province_code: str) -> dict[str, tuple[str, ...]]:
+    """Today's commune → the legacy communes merged (wholly or partly) into it."""
+    parts: dict[str, list[str]] = {}
+    for old, successors in conversion_successors(province_code).items():
+        for s in successors:
+            parts.setdefault(s.code, []).append(old)
+    return {code: tuple(olds) for code, olds in parts.items()}
 
 
 # --- the title registry --------------------------------------------------------------------
@@ -113,6 +122,7 @@ class RegistryPage(msgspec.Struct, kw_only=True):
     items: list[RegistryRow]
     next_cursor: str | None
     total: int
+    total_exact: bool = True
 
 
 _REGISTRY_COLUMNS = (
@@ -273,6 +283,7 @@ class SubjectPage(msgspec.Struct, kw_only=True):
     items: list[SubjectRow]
     next_cursor: str | None
     total: int
+    total_exact: bool = True
 
 
 # --- nominations ---------------------------------------------------------------------------
@@ -296,6 +307,7 @@ class NominationPage(msgspec.Struct, kw_only=True):
     items: list[NominationRow]
     next_cursor: str | None
     total: int
+    total_exact: bool = True
 
 
 def _nomination(r: asyncpg.Record) -> NominationRow:
@@ -361,6 +373,7 @@ class DecisionPage(msgspec.Struct, kw_only=True):
     items: list[DecisionRow]
     next_cursor: str | None
     total: int
+    total_exact: bool = True
 
 
 _DECISION_FIELDS = DecisionRow.__struct_fields__
@@ -403,6 +416,7 @@ class AwardDecisionPage(msgspec.Struct, kw_only=True):
     items: list[AwardDecisionRow]
     next_cursor: str | None
     total: int
+    total_exact: bool = True
 
 
 _AD_FIELDS = AwardDecisionRow.__struct_fields__
@@ -442,6 +456,7 @@ class AwardPage(msgspec.Struct, kw_only=True):
     items: list[AwardRow]
     next_cursor: str | None
     total: int
+    total_exact: bool = True
 
 
 _AWARD_FIELDS = [f for f in AwardRow.__struct_fields__ if f != "status"]

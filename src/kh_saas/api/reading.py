@@ -73,10 +73,16 @@ MinPosition = Annotated[
 ]
 
 
+#: Up to this many matching rows ``total`` is counted exactly; past it, it is PostgreSQL's
+#: estimate and ``total_exact`` is false (counting millions of rows per page costs seconds).
+COUNT_CAP = 1_000
+
+
 class Page(msgspec.Struct, kw_only=True):
     items: list[Any]
     next_cursor: str | None
     total: int
+    total_exact: bool = True
 
 
 @dataclass(frozen=True)
@@ -171,6 +177,8 @@ async def read_position(
     pool = pool_of(request)
     projector = service_of(request).projector
     state = projector.tenant(tenant.slug) if projector is not None else None
+    if min_position is None and state is not None and projection in state.positions:
+        return state.positions[projection]  # this process applied it: no query needed
     deadline = time.monotonic() + WAIT_SECONDS
     checked_head = False
     while True:
@@ -257,17 +265,36 @@ async def answer(
         f" ORDER BY r.{listing.order} LIMIT {options.limit + 1}",
         *page.values,
     )
-    total = await pool.fetchval(f"SELECT count(*) FROM {source} WHERE {where.sql}", *where.values)
+    total, exact = await count(pool, source, where)
     more = len(rows) > options.limit
     rows = rows[: options.limit]
     return Response(
         Page(
             items=[listing.item(r) for r in rows],
             next_cursor=encode_cursor(rows[-1]["_order"]) if more else None,
-            total=int(total),
+            total=total,
+            total_exact=exact,
         ),
         headers=headers,
     )
+
+
+async def count(pool: asyncpg.Pool, source: str, where: Where) -> tuple[int, bool]:
+    """Matching rows: exact up to :data:`COUNT_CAP`, estimated (and said so) beyond."""
+    capped = int(
+        await pool.fetchval(
+            f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {where.sql}"
+            f" LIMIT {COUNT_CAP + 1}) t",
+            *where.values,
+        )
+    )
+    if capped <= COUNT_CAP:
+        return capped, True
+    plan = await pool.fetchval(
+        f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {source} WHERE {where.sql}", *where.values
+    )
+    estimate = int(msgspec.json.decode(plan)[0]["Plan"]["Plan Rows"])
+    return max(estimate, COUNT_CAP + 1), False
 
 
 def csv_value(value: Any) -> str:

@@ -56,6 +56,7 @@ class TrailPage(msgspec.Struct, kw_only=True):
     items: list[TrailRow]
     next_cursor: str | None
     total: int
+    total_exact: bool = True
 
 
 _FIELDS = TrailRow.__struct_fields__

@@ -121,7 +121,8 @@ class Batch:
                 for lookup in change.lookups:
                     source, _ = now(lookup.table, lookup.id)
                     if source is not None:
-                        row.update({t: source.get(s) for t, s in lookup.columns.items()})
+                        sources = map(source.get, lookup.columns.values())
+                        row.update(zip(lookup.columns, sources, strict=True))
                 if isinstance(change, Append):
                     writes.rows[change.table].append(row)
                     continue

@@ -15,7 +15,14 @@ import asyncpg
 
 from kh_saas.projections.model import Projection
 from kh_saas.projections.runner import BATCH, apply_batch
-from kh_saas.projections.store import EventLog, ReadTables, Tracking, create_tables, physical
+from kh_saas.projections.store import (
+    EventLog,
+    ReadTables,
+    Tracking,
+    create_tables,
+    physical,
+    secondary_indexes,
+)
 from kh_saas.storage.migrations import quote_ident
 
 NEXT = "__next"
@@ -41,9 +48,12 @@ async def rebuild(pool: asyncpg.Pool, schema: str, projection: Projection) -> Re
             recorded_at = done.recorded_at or recorded_at
 
     async with pool.acquire() as conn:
-        await create_tables(conn, schema, projection, NEXT)
+        await create_tables(conn, schema, projection, NEXT, secondary=False)
         async with conn.transaction():
             await catch_up(conn)  # the bulk, while the live tables serve
+        for table in projection.tables:  # indexes once the rows are in
+            for statement in secondary_indexes(schema, table, NEXT):
+                await conn.execute(statement)
         async with conn.transaction():
             await conn.execute(
                 "SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))",
@@ -55,6 +65,8 @@ async def rebuild(pool: asyncpg.Pool, schema: str, projection: Projection) -> Re
             await Tracking(schema, projection).start(
                 conn, projection.version, position, recorded_at
             )
+        for table in projection.tables:  # statistics for the planner, on the fresh tables
+            await conn.execute(f"ANALYZE {quote_ident(schema)}.{physical(table)}")
     return Rebuilt(position, consumed)
 
 

@@ -29,17 +29,21 @@ def physical(table: Table | str, suffix: str = "") -> str:
     return f"rm_{name}{suffix}"
 
 
-def ddl(schema: str, table: Table, suffix: str = "") -> list[str]:
+def ddl(schema: str, table: Table, suffix: str = "", *, secondary: bool = True) -> list[str]:
     """``CREATE TABLE`` and its indexes (names left to PostgreSQL, so a ``__next`` copy and
-    the live table never clash)."""
+    the live table never clash). ``secondary=False`` leaves out the indexes the engine itself
+    does not read (a rebuild adds them once the rows are in: far cheaper than row by row)."""
     name = f"{quote_ident(schema)}.{physical(table, suffix)}"
     columns = ", ".join(f"{c.name} {c.sql_type}" for c in table.all_columns)
     statements = [f"CREATE TABLE {name} ({columns})"]
     if table.versioned:
-        statements += [
-            f"CREATE UNIQUE INDEX ON {name} (id) WHERE pos_to IS NULL",
-            f"CREATE INDEX ON {name} (id, pos_from)",
-        ]
+        statements.append(f"CREATE UNIQUE INDEX ON {name} (id) WHERE pos_to IS NULL")
+    return statements + (secondary_indexes(schema, table, suffix) if secondary else [])
+
+
+def secondary_indexes(schema: str, table: Table, suffix: str = "") -> list[str]:
+    name = f"{quote_ident(schema)}.{physical(table, suffix)}"
+    statements = [f"CREATE INDEX ON {name} (id, pos_from)"] if table.versioned else []
     for index in table.indexes:
         cols, _, where = index.partition("|")
         statements.append(
@@ -50,13 +54,18 @@ def ddl(schema: str, table: Table, suffix: str = "") -> list[str]:
 
 
 async def create_tables(
-    conn: asyncpg.Connection, schema: str, projection: Projection, suffix: str = ""
+    conn: asyncpg.Connection,
+    schema: str,
+    projection: Projection,
+    suffix: str = "",
+    *,
+    secondary: bool = True,
 ) -> None:
     for table in projection.tables:
         await conn.execute(
             f"DROP TABLE IF EXISTS {quote_ident(schema)}.{physical(table, suffix)}"
         )
-        for statement in ddl(schema, table, suffix):
+        for statement in ddl(schema, table, suffix, secondary=secondary):
             await conn.execute(statement)
 
 
@@ -203,5 +212,5 @@ class ReadTables:
                 physical(table, self.suffix),
                 schema_name=self.schema,
                 columns=columns,
-                records=[tuple(row.get(c) for c in columns) for row in rows],
+                records=[tuple(map(row.get, columns)) for row in rows],
             )

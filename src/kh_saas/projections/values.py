@@ -6,9 +6,13 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from asyncpg.pgproto.pgproto import UUID as _FastUUID
+
 
 def uid(value: Any) -> UUID | None:
-    return None if value is None else value if isinstance(value, UUID) else UUID(value)
+    # asyncpg's UUID (a uuid.UUID, equal and hashing alike) parses in C, 7× faster: a rebuild
+    # parses several per event.
+    return None if value is None else value if isinstance(value, UUID) else _FastUUID(value)
 
 
 def day(value: Any) -> date | None:

@@ -24,7 +24,7 @@ from kh_saas.projections.model import Projection
 from kh_saas.projections.ops import Status, status
 from kh_saas.projections.rebuild import rebuild
 from kh_saas.projections.runner import BATCH, ProjectionRunner
-from kh_saas.storage.clusters import Cluster
+from kh_saas.storage.clusters import Cluster, light_reset
 from kh_saas.storage.eventstore import EVENTS_TABLE
 from kh_saas.storage.migrations import quote_ident
 from kh_saas.storage.unavailable import connect_or_unavailable
@@ -54,6 +54,8 @@ class TenantProjections:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     #: Set after every batch, so waiting readers look again.
     advanced: asyncio.Event = field(default_factory=asyncio.Event)
+    #: Position each projection reached in this process (a lower bound of the table's).
+    positions: dict[str, int] = field(default_factory=dict)
     task: asyncio.Task[None] | None = None
 
 
@@ -75,6 +77,7 @@ class ClusterWork:
             max_size=WORK_POOL_MAX,
             connect=connect_or_unavailable,
             server_settings={"application_name": APPLICATION_NAME},
+            reset=light_reset,
         )
 
     def _notified(self, _conn: object, _pid: int, channel: str, _payload: str) -> None:
@@ -175,6 +178,8 @@ class Projector:
                     while True:
                         async with work.pool.acquire() as conn:
                             consumed = await runner.step(conn)
+                            if consumed or name not in state.positions:
+                                state.positions[name] = await runner.position(conn)
                         if consumed:
                             state.advanced.set()
                         if consumed < BATCH:
