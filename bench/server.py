@@ -33,10 +33,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server() -> Iterator[Server]:
+def running_server(env: dict[str, str] | None = None) -> Iterator[Server]:
     data_dir = Path(tempfile.mkdtemp(prefix="kh-bench-")) / "data"
     port = free_port()
+    extra = env or {}
     env = {k: v for k, v in os.environ.items() if k != "KH_ADMIN_KEY"}
+    env.update(extra)
     env["KH_LOG_LEVEL"] = "warning"
     db_url = (
         env.get("KH_DATABASE_URL") or f"postgresql://postgres:@/postgres?host={data_dir / 'pg'}"

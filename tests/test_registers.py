@@ -56,9 +56,11 @@ async def test_register_counts_and_rolls_up(qt: Province) -> None:
         "explanation": "x",
         "recognition_ids": [revoked.json()["id"]],
     }
-    assert (await qt.post("/revocations", body, role="signer")).status_code == 201
+    revocation = await qt.post("/revocations", body, role="signer")
+    assert revocation.status_code == 201
+    seen = revocation.headers["KH-Position"]  # read-your-writes: wait for the revocation
 
-    recorded = await register_view(qt, title="learning_household", year=2024)
+    recorded = await register_view(qt, title="learning_household", year=2024, min_position=seen)
     assert recorded["total"] == 4
     assert {(i["commune_code"], i["count"]) for i in recorded["items"]} == {
         (COMMUNE, 2),

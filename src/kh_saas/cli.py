@@ -8,8 +8,10 @@ so they work the same against a local or a remote deployment.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
+import signal
 import sys
 import threading
 import time
@@ -47,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command")
 
     _add_serve(sub)
+    _add_worker(sub)
+    _add_projections(sub)
     _add_tenants(sub)
     _add_keys(sub)
     _add_records(sub)
@@ -70,6 +74,80 @@ def _add_serve(sub: Any) -> None:
         "--demo-households", type=int, default=20_000, help="households in the demo province"
     )
     serve.set_defaults(run=_serve)
+
+
+def _add_worker(sub: Any) -> None:
+    worker = sub.add_parser(
+        "worker",
+        help="keep every tenant's projections up to date, without serving HTTP "
+        "(run beside `serve` with KH_WORKERS=external, or as a spare)",
+    )
+    worker.add_argument("--data-dir", type=Path, help="data directory (KH_DATA_DIR)")
+    worker.set_defaults(run=_worker)
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from kh_saas.logs import configure_logging  # noqa: PLC0415
+    from kh_saas.service import Service  # noqa: PLC0415
+
+    # A worker always runs the projections, whatever KH_WORKERS says for `serve`.
+    settings = Settings.from_env(data_dir=args.data_dir, workers="internal")
+    configure_logging(settings.log_level, settings.log_format)
+
+    async def run() -> None:
+        service = Service(settings)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await service.start()
+        print("kh-saas worker: projections running", file=sys.stderr, flush=True)
+        try:
+            await stop.wait()
+        finally:
+            await service.stop()
+
+    asyncio.run(run())
+    return 0
+
+
+def _add_projections(sub: Any) -> None:
+    projections = sub.add_parser("projections", help="read models: status and rebuild")
+    psub = projections.add_subparsers(dest="projections_command", required=True)
+    st = psub.add_parser("status", help="position, lag and checksum of every projection")
+    st.add_argument("--tenant", help="one tenant (default: all)")
+    _client_args(st)
+    st.set_defaults(run=_projection_status)
+    rb = psub.add_parser(
+        "rebuild", help="rebuild from zero into fresh tables and swap them in (reads go on)"
+    )
+    rb.add_argument("--tenant", required=True)
+    rb.add_argument("--projection", help="one projection (default: all)")
+    _client_args(rb)
+    rb.set_defaults(
+        run=lambda a: _call(
+            a,
+            "POST",
+            f"/v1/tenants/{a.tenant}/projections/rebuild",
+            {"projection": a.projection} if a.projection else {},
+        )
+    )
+
+
+def _projection_status(args: argparse.Namespace) -> int:
+    if args.tenant:
+        return _call(args, "GET", f"/v1/tenants/{args.tenant}/projections")
+    settings = Settings.from_env(data_dir=args.data_dir)
+    url = (args.url or f"http://{settings.host}:{settings.port}").rstrip("/")
+    headers = {"Authorization": f"Bearer {_admin_key(args, settings)}"}
+    try:
+        tenants = httpx.get(url + "/v1/tenants", headers=headers, timeout=60).json()["items"]
+    except (httpx.HTTPError, KeyError, ValueError) as exc:
+        raise CommandFailed(f"cannot list tenants at {url}: {exc}") from exc
+    failed = 0
+    for tenant in tenants:
+        failed |= _call(args, "GET", f"/v1/tenants/{tenant['slug']}/projections")
+    return failed
 
 
 def _add_tenants(sub: Any) -> None:

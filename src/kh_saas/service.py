@@ -9,6 +9,8 @@ from uuid import uuid4
 import anyio
 
 from kh_saas.logs import get_logger
+from kh_saas.projections import PROJECTIONS
+from kh_saas.projections.worker import WORKER_CONNECTIONS, Projector
 from kh_saas.reference import communes_of
 from kh_saas.settings import Settings
 from kh_saas.storage.clusters import DEFAULT_CLUSTER, Cluster, Clusters
@@ -37,6 +39,8 @@ class Service:
         self._catalog: Catalog | None = None
         self._keys: KeyRing | None = None
         self.apps = TenantApplications()
+        #: Keeps the tenants' read models up to date (None when they run in workers only).
+        self.projector: Projector | None = None
         self.admin_key_file: Path | None = None
 
     @property
@@ -73,6 +77,7 @@ class Service:
                     write_pool_max=s.write_pool_max,
                     db_timeout=s.db_timeout,
                     statement_timeout=s.db_statement_timeout,
+                    worker_connections=WORKER_CONNECTIONS if s.workers == "internal" else 0,
                 )
                 for name, cluster_url in s.cluster_urls(url).items()
             }
@@ -90,9 +95,20 @@ class Service:
         self._keys = KeyRing(pool, pepper)
         await self._bootstrap_admin_key()
         await self._migrate_tenants()
+        if s.workers == "internal":
+            await self.start_projections()
         log.info("service_started", tenants=len(await self.catalog.all()))
 
+    async def start_projections(self) -> None:
+        """Run every tenant's projections in this process (``serve``, or ``kh-saas worker``)."""
+        if self.projector is None:
+            self.projector = Projector(PROJECTIONS)
+            await self.projector.start(self.clusters, await self.catalog.all("active"))
+
     async def stop(self) -> None:
+        if self.projector is not None:
+            await self.projector.stop()
+            self.projector = None
         if self._clusters is not None:
             await self._clusters.close()
             self._clusters = None
@@ -162,6 +178,8 @@ class Service:
             raise
         await self.catalog.record_schema_version(tenant.id, TENANT_MIGRATIONS[-1].version)
         active = await self.catalog.activate(tenant.id)
+        if self.projector is not None:
+            await self.projector.add(active)
         log.info("tenant_provisioned", tenant=tenant.slug, cluster=tenant.cluster)
         return active
 
@@ -170,6 +188,18 @@ class Service:
         table = f"{quote_ident(tenant.schema_name)}.{EVENTS_TABLE}"
         count: int = await pool.fetchval(f"SELECT count(*) FROM {table}")
         return count
+
+    def projection_lag(self) -> str:
+        """``ok``, or which tenants' projections are behind and by how much (informative:
+        catching up does not make the service unready)."""
+        if self.projector is None:
+            return "run by kh-saas worker processes (KH_WORKERS=external)"
+        behind = [
+            f"{slug}/{name} {s.lag_events} events, {s.lag_seconds:.1f} s"
+            for (slug, name), s in sorted(self.projector.stats.items())
+            if s.lag_events
+        ]
+        return "ok" if not behind else "catching up: " + "; ".join(behind)
 
     async def readiness(self) -> dict[str, str]:
         """Per-check status: every cluster reachable, catalog and tenant schemas migrated."""

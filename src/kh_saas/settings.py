@@ -53,6 +53,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     #: ``auth_fail_window`` seconds; more answer 429. Counted per process; 0 turns it off.
     auth_fail_limit: Annotated[int, msgspec.Meta(ge=0)] = 20
     auth_fail_window: Annotated[float, msgspec.Meta(gt=0, le=86400)] = 60.0
+    #: Where projections run: ``internal`` (inside ``serve``) or ``external`` (only in
+    #: ``kh-saas worker`` processes).
+    workers: Literal["internal", "external"] = "internal"
 
     @property
     def embedded(self) -> bool:

@@ -29,6 +29,7 @@ from kh_saas.api.decisions import (
 )
 from kh_saas.api.health import healthz, problem_type, readyz
 from kh_saas.api.intake import admit_json_body
+from kh_saas.api.listings import RegistryController
 from kh_saas.api.metrics import (
     MetricsController,
     prometheus,
@@ -39,11 +40,13 @@ from kh_saas.api.nominations import NominationController
 from kh_saas.api.openapi_schema import StrictStructSchemaPlugin
 from kh_saas.api.platform_routes import ApiKeyController, TenantController
 from kh_saas.api.problems import EXCEPTION_HANDLERS
+from kh_saas.api.projection_routes import ProjectionController
 from kh_saas.api.reference_pages import render_plugins
 from kh_saas.api.registers import AwardRegisterController, RegisterController
 from kh_saas.api.subject_imports import SubjectImportController
 from kh_saas.api.subjects import SubjectController
 from kh_saas.api.tenant_routes import TenantProfileController
+from kh_saas.api.trail import TrailController
 from kh_saas.service import Service
 from kh_saas.settings import Settings
 
@@ -112,6 +115,9 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         AwardProposalController,
         AwardDecisionController,
         AwardController,
+        RegistryController,
+        ProjectionController,
+        TrailController,
     ]
     return Litestar(
         route_handlers=route_handlers,

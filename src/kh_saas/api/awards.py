@@ -12,6 +12,7 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from kh_saas.api.auth import current_tenant, roles
+from kh_saas.api.listings import AwardDecisionListing, AwardListing
 from kh_saas.api.problems import ProblemError, problem_responses
 from kh_saas.api.tenant_common import (
     BULK_BODY_BYTES,
@@ -24,6 +25,7 @@ from kh_saas.api.tenant_common import (
     service_of,
     today,
 )
+from kh_saas.api.trail import AwardTrail
 from kh_saas.domain.award_rules import GiayKhenCriterion, HeldTitle, RuleResult
 from kh_saas.domain.award_vocabulary import AwardForm, Occasion, Rating, SuspensionReason
 from kh_saas.domain.awards import (
@@ -454,7 +456,7 @@ class AwardProposalController(Controller):
         )
 
 
-class AwardDecisionController(Controller):
+class AwardDecisionController(AwardDecisionListing, Controller):
     path = "/v1/t/{slug:str}/award-decisions"
     tags = ["awards"]  # noqa: RUF012
 
@@ -530,7 +532,7 @@ class AwardDecisionController(Controller):
         return decision_out(d, full=False)
 
 
-class AwardController(Controller):
+class AwardController(AwardListing, AwardTrail, Controller):
     path = "/v1/t/{slug:str}"
     tags = ["awards"]  # noqa: RUF012
 

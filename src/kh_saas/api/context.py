@@ -11,6 +11,7 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from kh_saas.logs import get_logger
+from kh_saas.storage.positions import close_sink, open_sink
 
 log = get_logger("kh_saas.access")
 
@@ -39,6 +40,7 @@ class RequestContextMiddleware:
         )
         status = 500
         started = time.perf_counter()
+        positions, token = open_sink()
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -46,12 +48,15 @@ class RequestContextMiddleware:
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
+                if positions and status < 400:  # a write: where its last event sits in the log
+                    headers.append((b"kh-position", str(max(positions)).encode()))
                 message = {**message, "headers": headers}
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            close_sink(token)
             log.info(
                 "request",
                 method=scope.get("method"),

@@ -11,6 +11,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from kh_saas.api.auth import roles
+from kh_saas.api.listings import DecisionListing
 from kh_saas.api.problems import problem_responses
 from kh_saas.api.tenant_common import (
     BULK_BODY_BYTES,
@@ -23,6 +24,7 @@ from kh_saas.api.tenant_common import (
     in_thread,
     today,
 )
+from kh_saas.api.trail import RecognitionTrail
 from kh_saas.domain.decision_rules import MAX_RECIPIENTS, DecisionDraft
 from kh_saas.domain.recognitions import (
     Issuer,
@@ -154,7 +156,7 @@ def recognition_out(r: Recognition) -> RecognitionOut:
     )
 
 
-class DecisionController(Controller):
+class DecisionController(DecisionListing, Controller):
     path = "/v1/t/{slug:str}/decisions"
     tags = ["decisions"]  # noqa: RUF012
 
@@ -303,7 +305,7 @@ def revocation_out(r: RevocationDecision) -> RevocationOut:
     )
 
 
-class RecognitionController(Controller):
+class RecognitionController(RecognitionTrail, Controller):
     path = "/v1/t/{slug:str}/recognitions"
     tags = ["decisions"]  # noqa: RUF012
 

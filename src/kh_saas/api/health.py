@@ -39,7 +39,9 @@ async def healthz() -> Health:
 async def readyz(request: Request[Any, Any, Any]) -> Response[Health]:
     service: Service = request.app.state.service
     checks = await service.readiness()
-    ready = bool(checks) and all(v == "ok" for v in checks.values())
+    # Projections catching up do not make the service unready: reads wait with min_position.
+    ready = bool(checks) and all(v == "ok" for k, v in checks.items() if k != "projections")
+    checks["projections"] = service.projection_lag()
     return Response(
         Health(status="ready" if ready else "not_ready", checks=checks),
         status_code=200 if ready else 503,

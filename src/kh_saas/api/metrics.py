@@ -43,6 +43,26 @@ class PoolCollector(Collector):
         apps.add_metric([], float(len(self.service.apps)))
         yield conns
         yield apps
+        labels = ["tenant", "projection"]
+        position = GaugeMetricFamily(
+            "kh_projection_position", "Last log position applied", labels=labels
+        )
+        lag_events = GaugeMetricFamily(
+            "kh_projection_lag_events", "Events recorded but not yet applied", labels=labels
+        )
+        lag_seconds = GaugeMetricFamily(
+            "kh_projection_lag_seconds",
+            "Age of the oldest event not yet applied (0 when caught up)",
+            labels=labels,
+        )
+        projector = self.service.projector
+        for (slug, name), s in sorted(projector.stats.items() if projector else []):
+            position.add_metric([slug, name], float(s.position))
+            lag_events.add_metric([slug, name], float(s.lag_events))
+            lag_seconds.add_metric([slug, name], s.lag_seconds)
+        yield position
+        yield lag_events
+        yield lag_seconds
 
 
 def register_collector(service: Service) -> PoolCollector | None:

@@ -11,6 +11,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, JSONBody
 
 from kh_saas.api.auth import roles
+from kh_saas.api.listings import NominationListing
 from kh_saas.api.problems import problem_responses
 from kh_saas.api.tenant_common import (
     IdempotencyKey,
@@ -96,7 +97,7 @@ def nomination_out(n: Nomination) -> NominationOut:
     )
 
 
-class NominationController(Controller):
+class NominationController(NominationListing, Controller):
     path = "/v1/t/{slug:str}/nominations"
     tags = ["nominations"]  # noqa: RUF012
 

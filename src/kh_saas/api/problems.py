@@ -97,6 +97,11 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
     ),
     "unknown_commune": ("Unknown commune", "The commune code is not in this province."),
     "http_error": ("HTTP error", "The request could not be served."),
+    "projection_behind": (
+        "Read model not yet up to date",
+        "The register has not yet applied the log up to `min_position`; retry after "
+        "`Retry-After` seconds. `KH-Position` says how far it is.",
+    ),
     "database_unavailable": (
         "Database unavailable",
         "The service cannot reach its database now; nothing was changed unless a retry with "

@@ -1,4 +1,4 @@
-"""Registers read straight from the event log (sổ theo dõi): recognitions per commune.
+"""Registers (sổ theo dõi) from the registers projection: recognitions per commune, awards.
 
 Counts the recognitions of a title and assessment year that were not revoked, per commune of
 the subject as recorded, or rolled up into today's communes (``by=current_units``) through the
@@ -12,19 +12,18 @@ import re
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, get
+from litestar import Controller, Request, Response, get
 from litestar.params import FromPath, FromQuery
 
 from kh_saas.api.auth import current_tenant, roles
 from kh_saas.api.problems import ProblemError, problem_responses
-from kh_saas.api.tenant_common import YearQuery, service_of
+from kh_saas.api.reading import AsOf, MinPosition, Where, pool_of, read_position, table
+from kh_saas.api.tenant_common import YearQuery
 from kh_saas.domain.admin_units import SplitPolicy, roll_up_counts
 from kh_saas.domain.award_vocabulary import Occasion
 from kh_saas.domain.awards import Period
 from kh_saas.domain.vocabulary import Title
-from kh_saas.reference import read_rows
-from kh_saas.storage.eventstore import EVENTS_TABLE
-from kh_saas.storage.migrations import quote_ident
+from kh_saas.reference import unit_names
 from kh_saas.tenants.admin_units import conversion_successors
 from kh_saas.tenants.roles import Role
 
@@ -51,12 +50,6 @@ class RecognitionRegister(msgspec.Struct, kw_only=True):
     ]
 
 
-def _names() -> dict[str, str]:
-    names = {r["code"]: r["name"] for r in read_rows("legacy_communes.csv")}
-    names.update({r["code"]: r["name"] for r in read_rows("communes.csv")})
-    return names
-
-
 class RegisterController(Controller):
     path = "/v1/t/{slug:str}/registers"
     tags = ["registers"]  # noqa: RUF012
@@ -76,34 +69,20 @@ class RegisterController(Controller):
         *,
         by: FromQuery[Literal["recorded", "current_units"]] = "recorded",
         split: FromQuery[SplitPolicy] = SplitPolicy.PRIMARY,
-    ) -> RecognitionRegister:
+        as_of: AsOf = None,
+        min_position: MinPosition = None,
+    ) -> Response[RecognitionRegister]:
         tenant = current_tenant(request)
-        pool = service_of(request).clusters[tenant.cluster].read
-        table = f"{quote_ident(tenant.schema_name)}.{EVENTS_TABLE}"
-        rows = await pool.fetch(
-            f"""
-            WITH granted AS (
-                SELECT r.originator_id, (convert_from(r.state, 'UTF8')::jsonb) AS s
-                FROM {table} r WHERE r.topic = $1
-            )
-            SELECT convert_from(subj.state, 'UTF8')::jsonb ->> 'commune_code' AS commune,
-                   count(*) AS n
-            FROM granted g
-            JOIN {table} subj ON subj.originator_id = (g.s ->> 'subject_id')::uuid
-                             AND subj.originator_version = 1 AND subj.topic = $2
-            WHERE g.s ->> 'title' = $3 AND (g.s ->> 'year')::int = $4
-              AND NOT EXISTS (SELECT 1 FROM {table} v
-                              WHERE v.originator_id = g.originator_id AND v.topic = $5)
-            GROUP BY 1 ORDER BY 1
-            """,
-            GRANTED,
-            SUBJECT,
-            title.value,
-            year,
-            REVOKED,
+        position = await read_position(request, "registers", min_position)
+        where = Where().visible("r", as_of)
+        where.add("r.title = {} AND r.year = {} AND NOT r.revoked", title.value, year)
+        rows = await pool_of(request).fetch(
+            f"SELECT r.commune_code AS commune, count(*) AS n"
+            f" FROM {table(tenant, 'recognitions')} r WHERE {where.sql} GROUP BY 1 ORDER BY 1",
+            *where.values,
         )
         counts = {r["commune"]: int(r["n"]) for r in rows}
-        names = _names()
+        names = unit_names()
         unmapped: dict[str, int] = {}
         if by == "current_units":
             successors = conversion_successors(tenant.province_code)
@@ -120,7 +99,7 @@ class RegisterController(Controller):
                 for code, n in sorted(d.items(), key=lambda kv: kv[0] or "")
             ]
 
-        return RecognitionRegister(
+        register = RecognitionRegister(
             title=title,
             year=year,
             by=by,
@@ -128,9 +107,10 @@ class RegisterController(Controller):
             items=items(counts),
             unmapped=items(unmapped),
         )
+        return Response(register, headers={"KH-Position": str(position)})
 
 
-def _checked_period(period: str | None) -> str | None:
+def checked_period(period: str | None) -> str | None:
     # Query strings are not checked against msgspec constraints by Litestar.
     if period is not None and not re.fullmatch(r"20[0-9]{2}(-20[0-9]{2})?", period):
         raise ProblemError(422, "validation_failed", "period is YYYY or YYYY-YYYY", field="period")
@@ -176,29 +156,18 @@ class AwardRegisterController(Controller):
         *,
         period: FromQuery[Period | None] = None,
         occasion: FromQuery[Occasion | None] = None,
-    ) -> AwardRegister:
+        as_of: AsOf = None,
+        min_position: MinPosition = None,
+    ) -> Response[AwardRegister]:
         tenant = current_tenant(request)
-        pool = service_of(request).clusters[tenant.cluster].read
-        table = f"{quote_ident(tenant.schema_name)}.{EVENTS_TABLE}"
-        rows = await pool.fetch(
-            f"""
-            WITH granted AS (
-                SELECT originator_id, convert_from(state, 'UTF8')::jsonb AS s
-                FROM {table} WHERE topic = $1
-            )
-            SELECT s ->> 'form' AS form, s ->> 'recipient_kind' AS kind, count(*) AS n,
-                   sum((s ->> 'bonus_vnd')::bigint) AS bonus
-            FROM granted g
-            WHERE ($2::text IS NULL OR s -> 'achievement' ->> 'period' = $2)
-              AND ($3::text IS NULL OR s -> 'achievement' ->> 'occasion' = $3)
-              AND NOT EXISTS (SELECT 1 FROM {table} v
-                              WHERE v.originator_id = g.originator_id AND v.topic = $4)
-            GROUP BY 1, 2 ORDER BY 1, 2
-            """,
-            AWARD_GRANTED,
-            _checked_period(period),
-            occasion,
-            AWARD_ANNULLED,
+        position = await read_position(request, "registers", min_position)
+        where = Where().visible("r", as_of).add("NOT r.annulled")
+        where.maybe("r.period = {}", checked_period(period))
+        where.maybe("r.occasion = {}", occasion.value if occasion else None)
+        rows = await pool_of(request).fetch(
+            f"SELECT r.form, r.recipient_kind AS kind, count(*) AS n, sum(r.bonus_vnd) AS bonus"
+            f" FROM {table(tenant, 'awards')} r WHERE {where.sql} GROUP BY 1, 2 ORDER BY 1, 2",
+            *where.values,
         )
         items = [
             AwardCount(
@@ -210,7 +179,7 @@ class AwardRegisterController(Controller):
             )
             for r in rows
         ]
-        return AwardRegister(
+        register = AwardRegister(
             period=period,
             occasion=occasion,
             state_awards=sum(i.count for i in items if i.state_form),
@@ -218,3 +187,4 @@ class AwardRegisterController(Controller):
             total_bonus_vnd=sum(i.bonus_vnd for i in items),
             items=items,
         )
+        return Response(register, headers={"KH-Position": str(position)})

@@ -9,10 +9,12 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, JSONBody
 
-from kh_saas.api.auth import current_principal, roles
+from kh_saas.api.auth import current_principal, current_tenant, roles
 from kh_saas.api.body_errors import body_errors
 from kh_saas.api.intake import admit_json_body, admitted_json
+from kh_saas.api.listings import SubjectListing
 from kh_saas.api.problems import problem_responses
+from kh_saas.api.reading import MinPosition, pool_of, read_position, table
 from kh_saas.api.tenant_common import (
     BULK_BODY_BYTES,
     IdempotencyKey,
@@ -21,6 +23,7 @@ from kh_saas.api.tenant_common import (
     create_once,
     in_thread,
 )
+from kh_saas.api.trail import SubjectHistory
 from kh_saas.domain.subjects import (
     CitizenDetails,
     ClanDetails,
@@ -238,7 +241,7 @@ async def admit_subject_items(request: Request[Any, Any, Any]) -> None:
     await in_thread(lambda: cmd.check_subjects(inputs))
 
 
-class SubjectController(Controller):
+class SubjectController(SubjectListing, SubjectHistory, Controller):
     path = "/v1/t/{slug:str}/subjects"
     tags = ["subjects"]  # noqa: RUF012
 
@@ -304,11 +307,42 @@ class SubjectController(Controller):
         responses=problem_responses(401, 403, 404),
     )
     async def read(
-        self, request: Request[Any, Any, Any], slug: FromPath[str], subject_id: FromPath[UUID]
-    ) -> SubjectOut:
-        cmd, role = commands(request), current_principal(request).role
-        subject = await in_thread(lambda: cmd.get(Subject, subject_id, "subject"))
-        return subject_out(subject, role)
+        self,
+        request: Request[Any, Any, Any],
+        slug: FromPath[str],
+        subject_id: FromPath[UUID],
+        min_position: MinPosition = None,
+    ) -> Response[SubjectOut]:
+        """From the registers projection (asyncpg); a subject registered a moment ago that it
+        has not applied yet is read from the event store instead, so a create's Location
+        always answers."""
+        role = current_principal(request).role
+        position = await read_position(request, "registers", min_position)
+        row = await pool_of(request).fetchrow(
+            f"SELECT kind, name, commune_code, village_code, ref, details, corrections"
+            f" FROM {table(current_tenant(request), 'subjects')}"
+            " WHERE id = $1 AND pos_to IS NULL",
+            subject_id,
+        )
+        if row is None:
+            cmd = commands(request)
+            subject = await in_thread(lambda: cmd.get(Subject, subject_id, "subject"))
+            return Response(subject_out(subject, role), headers={"KH-Position": str(position)})
+        details = msgspec.json.decode(row["details"])
+        if "citizen_id" in details and role not in SEES_CITIZEN_ID:
+            details["citizen_id"] = mask_citizen_id(details["citizen_id"])
+        out = SubjectOut(
+            id=subject_id,
+            kind=SubjectKind(row["kind"]),
+            name=row["name"],
+            commune_code=row["commune_code"],
+            village_code=row["village_code"],
+            ref=row["ref"],
+            version=1 + row["corrections"],  # Registered, then one event per correction
+            corrections=row["corrections"],
+            **details,
+        )
+        return Response(out, headers={"KH-Position": str(position)})
 
     @post(
         "/{subject_id:uuid}/corrections",

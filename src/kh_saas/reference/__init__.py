@@ -37,3 +37,11 @@ def communes_of(province_code: str) -> frozenset[str]:
     return frozenset(
         r["code"] for r in read_rows("communes.csv") if r["province_code"] == province_code
     )
+
+
+@cache
+def unit_names() -> dict[str, str]:
+    """Commune names by code: today's communes, and the legacy ones before 1 July 2025."""
+    names = {r["code"]: r["name"] for r in read_rows("legacy_communes.csv")}
+    names.update({r["code"]: r["name"] for r in read_rows("communes.csv")})
+    return names

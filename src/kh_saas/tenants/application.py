@@ -16,6 +16,7 @@ from kh_saas.domain.errors import NotFound
 from kh_saas.storage.eventstore import EVENTS_TABLE, TenantApplicationRecorder, TenantPersistence
 from kh_saas.storage.mapper import JSONMapper
 from kh_saas.storage.pools import WritePool
+from kh_saas.storage.positions import written
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -81,6 +82,8 @@ class TenantApplication(Application[UUID]):
         events = [event for obj in objs for event in obj.collect_events()]
         stored = [self.mapper.to_stored_event(e) for e in events]
         ids = self.recorder.insert_events(stored) or []
+        if ids:
+            written(max(ids))  # the request's KH-Position
         return [
             Recording(
                 e,

@@ -13,6 +13,7 @@ import asyncpg
 
 from kh_saas.domain.province import Province
 from kh_saas.logs import get_logger
+from kh_saas.projections import prepare_projections
 from kh_saas.storage.clusters import Cluster
 from kh_saas.storage.migrations import migrate
 from kh_saas.tenants.application import TenantApplication
@@ -34,6 +35,7 @@ async def build_tenant_schema(
         )
         await insert_aggregates(conn, tenant, app, [province])
         await apply_seeds(conn, tenant, app)
+        await prepare_projections(conn, tenant.schema_name)
 
 
 async def migrate_tenant(cluster: Cluster, tenant: Tenant, app: TenantApplication) -> list[int]:
@@ -41,4 +43,5 @@ async def migrate_tenant(cluster: Cluster, tenant: Tenant, app: TenantApplicatio
     async with cluster.read.acquire() as conn:
         applied = await migrate(conn, tenant.schema_name, TENANT_MIGRATIONS)
         await apply_seeds(conn, tenant, app)
+        await prepare_projections(conn, tenant.schema_name)
         return applied

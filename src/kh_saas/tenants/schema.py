@@ -117,4 +117,20 @@ TENANT_MIGRATIONS = (
         );
         """,
     ),
+    Migration(
+        9,
+        "projection_positions",
+        # Each read model's tracking row: the last position applied, written in the same
+        # transaction as its rows (src/kh_saas/projections/). The read tables themselves are
+        # made by the projections (rm_*), so a new model version is a rebuild, not a migration.
+        """
+        CREATE TABLE {schema}.projection_positions (
+            name text PRIMARY KEY,
+            version integer NOT NULL,
+            position bigint NOT NULL DEFAULT 0,
+            last_recorded_at timestamptz,
+            updated_at timestamptz NOT NULL DEFAULT now()
+        );
+        """,
+    ),
 )

@@ -1,0 +1,104 @@
+"""Apply a tenant's log to one projection, batch by batch, exactly once.
+
+Each :meth:`ProjectionRunner.step` is one transaction: take the projection's advisory lock
+(``pg_try_advisory_xact_lock``: one writer per tenant and projection across processes; the
+loser skips and retries later, and takes over when the holder's process dies), lock the
+tracking row, read the events after its position, write their rows, move the position to
+the last event read. Rows and position commit together or not at all.
+
+No event is skipped: the recorder inserts under an exclusive table lock held until commit,
+so notification ids become visible in increasing order, and a reader that has seen id *n*
+will never later see a smaller one. Ids may have holes (a failed save burns them): the
+runner reads "after *n*", never "*n* + 1".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from kh_saas.projections.batch import Batch
+from kh_saas.projections.model import Projection
+from kh_saas.projections.store import EventLog, ReadTables, Tracking, create_tables, physical
+from kh_saas.storage.migrations import quote_ident
+
+#: Events per transaction when behind; live batches are as small as what arrived.
+BATCH = 10_000
+
+
+class ProjectionRunner:
+    """One projection of one tenant schema."""
+
+    def __init__(self, schema: str, projection: Projection) -> None:
+        self.schema = schema
+        self.projection = projection
+        self.tracking = Tracking(schema, projection)
+        self.log = EventLog(schema)
+        self.tables = ReadTables(schema, projection)
+        self._topics = sorted(projection.topics)
+
+    async def _lock(self, conn: asyncpg.Connection, *, wait: bool) -> bool:
+        fn = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+        got = await conn.fetchval(
+            f"SELECT {fn}(hashtext($1), hashtext($2))::text", self.schema, self.projection.name
+        )
+        return wait or got == "true"
+
+    async def prepare(self, conn: asyncpg.Connection) -> bool:
+        """Create the tables and tracking row when missing; True when the projection is at
+        this code's version (False: it must be rebuilt, see :mod:`.rebuild`)."""
+        async with conn.transaction():
+            await self._lock(conn, wait=True)
+            row = await self.tracking.read(conn)
+            first = self.projection.tables[0]
+            exists = await conn.fetchval(
+                "SELECT to_regclass($1) IS NOT NULL",
+                f"{quote_ident(self.schema)}.{physical(first)}",
+            )
+            if row is None or not exists:
+                await create_tables(conn, self.schema, self.projection)
+                await self.tracking.start(conn, self.projection.version)
+                return True
+            return bool(row["version"] == self.projection.version)
+
+    async def step(self, conn: asyncpg.Connection, limit: int = BATCH) -> int:
+        """Apply the next batch; the number of log entries it consumed (0: caught up, or
+        another process holds the projection)."""
+        async with conn.transaction():
+            if not await self._lock(conn, wait=False):
+                return 0
+            row = await self.tracking.read(conn, lock=True)
+            if row is None or row["version"] != self.projection.version:
+                return 0
+            done = await apply_batch(conn, self.log, self.tables, row["position"], limit)
+            if done.consumed:
+                await self.tracking.advance(conn, done.last, done.recorded_at)
+            return done.consumed
+
+    async def position(self, conn: asyncpg.Connection) -> int:
+        row = await self.tracking.read(conn)
+        return 0 if row is None else int(row["position"])
+
+
+@dataclass(frozen=True)
+class Applied:
+    consumed: int
+    last: int
+    recorded_at: datetime | None
+
+
+async def apply_batch(
+    conn: asyncpg.Connection, log: EventLog, tables: ReadTables, position: int, limit: int
+) -> Applied:
+    """One batch inside the caller's transaction, into ``tables`` (live, or a rebuild's);
+    the caller moves the position it keeps."""
+    projection = tables.projection
+    events, last, consumed = await log.after(conn, position, limit, sorted(projection.topics))
+    if consumed == 0:
+        return Applied(0, position, None)
+    batch = Batch(projection)
+    writes = batch.settle(await tables.current(conn, batch.plan(events)))
+    await tables.write(conn, writes)
+    return Applied(consumed, last, events[-1].recorded_at if events else None)
