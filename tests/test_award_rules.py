@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal
 from functools import reduce
 from uuid import uuid4
 
@@ -39,7 +40,7 @@ from kh_saas.domain.awards import (
     ProposalStatus,
     award_id,
 )
-from kh_saas.domain.bonus import base_salary, bonus, multiplier
+from kh_saas.domain.bonus import base_salary, bonus, multiplier, rounded
 from kh_saas.domain.errors import Conflict, IllegalTransition, RuleViolation
 from kh_saas.domain.nominations import Evidence
 from kh_saas.domain.recognitions import Recognition
@@ -216,13 +217,40 @@ def test_bonus_tables() -> None:
     july = date(2025, 7, 1)
     assert base_salary(date(2024, 6, 30)) == 1_800_000
     assert base_salary(july) == 2_340_000
-    assert bonus(AwardForm.COMMUNE_CERTIFICATE, RecipientKind.HOUSEHOLD, july) == 1_053_000
-    assert bonus(AwardForm.PM_CERTIFICATE, RecipientKind.INDIVIDUAL, july) == 7_020_000
+    assert base_salary(date(2026, 6, 30)) == 2_340_000
+    assert base_salary(date(2026, 7, 1)) == 2_530_000  # NĐ 161/2026
+    # 1.5 × 0.3 × 2,340,000 = 1,053,000 → 1,050,000 (nearest ten thousand)
+    assert bonus(AwardForm.COMMUNE_CERTIFICATE, RecipientKind.HOUSEHOLD, july) == 1_050_000
+    assert bonus(AwardForm.PM_CERTIFICATE, RecipientKind.INDIVIDUAL, july) == 8_190_000  # 3.5×
     assert bonus(AwardForm.PROVINCE_CERTIFICATE, RecipientKind.INDIVIDUAL, july) == 3_510_000
-    assert (
-        bonus(AwardForm.COMMUNE_CERTIFICATE, RecipientKind.INDIVIDUAL, date(2025, 6, 30)) == 351_000
-    )
     assert multiplier(AwardForm.ASSOCIATION_CERTIFICATE, RecipientKind.INDIVIDUAL, july) == 0
+
+
+def test_bonus_multipliers_change_on_1_july_2025() -> None:
+    """NĐ 98/2023 until 30/6/2025 (province 1.0, commune chairman's Giấy khen 0.15), then
+    NĐ 152/2025 (1.5 and 0.3); the PM certificate is 3.5 on both sides."""
+    before, after = date(2025, 6, 30), date(2025, 7, 1)
+    province, commune, pm = (
+        AwardForm.PROVINCE_CERTIFICATE,
+        AwardForm.COMMUNE_CERTIFICATE,
+        AwardForm.PM_CERTIFICATE,
+    )
+    one = RecipientKind.INDIVIDUAL
+    assert multiplier(province, one, before) == Decimal("1.0")
+    assert multiplier(province, one, after) == Decimal("1.5")
+    assert multiplier(commune, one, before) == Decimal("0.15")
+    assert multiplier(commune, one, after) == Decimal("0.3")
+    assert multiplier(pm, one, before) == multiplier(pm, one, after) == Decimal("3.5")
+    assert multiplier(commune, RecipientKind.COLLECTIVE, before) == Decimal("0.30")
+    assert bonus(commune, one, before) == 350_000  # 0.15 × 2,340,000 = 351,000
+
+
+def test_bonus_rounds_to_the_nearest_ten_thousand_halves_up() -> None:
+    assert rounded(Decimal(223_500)) == 220_000  # the Ministry's example (0.15 × 1,490,000)
+    assert rounded(Decimal(447_000)) == 450_000
+    assert rounded(Decimal(224_999)) == 220_000
+    assert rounded(Decimal(225_000)) == 230_000
+    assert rounded(Decimal(1_053_000)) == 1_050_000
 
 
 def test_annulment_and_recovery() -> None:

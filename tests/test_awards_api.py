@@ -105,8 +105,9 @@ async def test_decision_computes_bonuses_and_refuses_a_second_award(qt: Province
     assert r.status_code == 201, r.text
     d = r.json()
     assert d["base_salary_vnd"] == 2_340_000
-    assert [x["bonus_vnd"] for x in d["recipients"]] == [5_265_000, 3_510_000]
-    assert d["total_bonus_vnd"] == 8_775_000
+    # 1.5 × 1.5 × 2,340,000 = 5,265,000 → 5,270,000 (nearest ten thousand, NĐ 98/152)
+    assert [x["bonus_vnd"] for x in d["recipients"]] == [5_270_000, 3_510_000]
+    assert d["total_bonus_vnd"] == 8_780_000
     again = await qt.post(
         "/award-decisions",
         award_decision(
@@ -117,7 +118,7 @@ async def test_decision_computes_bonuses_and_refuses_a_second_award(qt: Province
     assert again.status_code == 422
     assert again.json()["errors"][0]["code"] == "one_award_per_achievement"
     register = (await qt.get("/registers/awards?period=2023-2025", role="auditor")).json()
-    assert register["state_awards"] == 2 and register["total_bonus_vnd"] == 8_775_000
+    assert register["state_awards"] == 2 and register["total_bonus_vnd"] == 8_780_000
     assert {(i["form"], i["recipient_kind"]) for i in register["items"]} == {
         ("province_certificate", "household"),
         ("province_certificate", "individual"),
@@ -150,7 +151,7 @@ async def test_signer_and_district_form(qt: Province) -> None:
     in_time = {**late, "signed_on": "2025-06-30"}
     r = await qt.post("/award-decisions", in_time, role="signer")
     assert r.status_code == 201, r.text
-    assert r.json()["recipients"][0]["bonus_vnd"] == 702_000  # 0.3 × 2,340,000
+    assert r.json()["recipients"][0]["bonus_vnd"] == 700_000  # 0.3 × 2,340,000, rounded
 
 
 async def test_eligibility_explains_the_pm_certificate(qt: Province) -> None:
@@ -571,3 +572,38 @@ async def test_large_decision_fails_exactly_the_lines_the_rules_fail_one_by_one(
     ok = await qt.post("/award-decisions", {**giay_khen, "recipients": passing}, role="signer")
     assert ok.status_code == 201, ok.text[:300]
     assert ok.json()["recipient_count"] == len(passing) == LARGE - len(failed)
+
+
+async def test_bonus_tables_are_dated_data_every_reader_sees(
+    qt: Province, client: httpx.AsyncClient
+) -> None:
+    for role in ("tenant_admin", "officer", "reviewer", "signer", "auditor"):
+        r = await qt.get("/bonus-tables", role=role)
+        assert r.status_code == 200, (role, r.text)
+    body = r.json()
+    assert body["round_to_vnd"] == 10_000
+    assert [(b["since"], b["vnd"]) for b in body["base_salary"]][-2:] == [
+        ("2024-07-01", 2_340_000),
+        ("2026-07-01", 2_530_000),
+    ]
+    latest = body["tables"][-1]
+    assert latest["since"] == "2025-07-01" and latest["until"] is None
+    pm = next(m for m in latest["multipliers"] if m["form"] == "pm_certificate")
+    assert float(pm["individual"]) == 3.5 and float(pm["household"]) == 5.25
+    assert body["tables"][-2]["until"] == "2025-06-30"
+    assert (await qt.get("/bonus-tables", role="integrator")).status_code == 403
+    other = await open_province(client, slug="hue", code="46")
+    foreign = await client.get(qt.url("/bonus-tables"), headers=other.keys["auditor"])
+    assert foreign.status_code == 404
+
+
+async def test_a_decision_after_1_july_2026_pays_on_the_new_base_salary(qt: Province) -> None:
+    person = await citizen(qt)
+    r = await qt.post(
+        "/award-decisions",
+        award_decision([line(person)], signed_on="2026-07-01", number="40/QĐ-UBND"),
+        role="signer",
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["base_salary_vnd"] == 2_530_000
+    assert r.json()["recipients"][0]["bonus_vnd"] == 3_800_000  # 1.5 × 2,530,000 = 3,795,000

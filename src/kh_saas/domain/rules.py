@@ -242,12 +242,24 @@ _AWARD_RULES = [
     ),
     Rule(
         "award_bonus",
-        "Bonus = multiplier × base salary in force on the decision date; from 1 July 2025: "
-        "PM certificate 3.0, province/ministry certificate 1.5, Giấy khen 0.3 (before: 1.0, "
-        "0.5, 0.15–0.3); households 1.5×, collectives 2× the individual bonus; base salary "
-        "2,340,000 VND from 1 July 2024.",
-        "NĐ 152/2025/NĐ-CP Art. 54; NĐ 98/2023/NĐ-CP Art. 71–73 (pre-2025 figures probable); "
-        "NĐ 73/2024/NĐ-CP",
+        "Bonus = multiplier × base salary in force on the decision date. From 1 July 2025: "
+        "PM certificate 3.5, province/ministry certificate 1.5, Giấy khen 0.3. From 1 January "
+        "2024 to 30 June 2025: PM 3.5, province/ministry 1.0, Giấy khen 0.3, the commune "
+        "chairman's Giấy khen 0.15. Households get 1.5×, collectives 2× the individual bonus. "
+        "Base salary 2,340,000 VND from 1 July 2024, 2,530,000 from 1 July 2026. Served, with "
+        "each figure's source, at GET /bonus-tables.",
+        "NĐ 152/2025/NĐ-CP Art. 54.1 a, b (3.5 per Vietnamese sources; an earlier 3.0 came "
+        "from a machine translation); NĐ 98/2023/NĐ-CP Art. 58 (its text not found: the "
+        "figures are NĐ 91/2017 Art. 73's, which the press reports unchanged); NĐ 73/2024/NĐ-CP; "
+        "NĐ 161/2026/NĐ-CP (reported, text not found)",
+        "probable",
+    ),
+    Rule(
+        "bonus_rounding",
+        "An amount, once multiplied, is rounded to the nearest ten thousand đồng, halves up "
+        "(223,500 → 220,000; 1,053,000 → 1,050,000; 225,000 → 230,000).",
+        "NĐ 91/2017/NĐ-CP Art. 68.2 and NĐ 98/2023/NĐ-CP (làm tròn số lên hàng chục nghìn "
+        "đồng), read with the Ministry's worked examples; NĐ 152/2025's wording not found",
         "probable",
     ),
     Rule(
