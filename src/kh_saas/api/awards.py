@@ -24,7 +24,7 @@ from kh_saas.api.tenant_common import (
     service_of,
     today,
 )
-from kh_saas.domain.award_rules import GiayKhenCriterion, HeldTitle, RuleResult
+from kh_saas.domain.award_rules import GiayKhenCriterion, HeldTitle, RuleResult, eligible
 from kh_saas.domain.award_vocabulary import AwardForm, Occasion, Rating, SuspensionReason
 from kh_saas.domain.awards import (
     DEFAULT_MOVEMENT,
@@ -728,7 +728,7 @@ class AwardController(Controller):
             subject_id=subject_id,
             form=form,
             achievement=achievement,
-            eligible=all(r.passed for r in rules),
+            eligible=eligible(rules),
             rules=rules,
             titles=_streaks(history.titles, end),
             awards=[

@@ -173,39 +173,91 @@ _AWARD_RULES = [
         "one_award_per_achievement",
         "One achievement (same movement, period and occasion) is rewarded once, whatever the "
         "form (enforced by a deterministic award id).",
-        "Law 06/2022/QH15 Art. 6 (không khen nhiều hình thức cho một thành tích)",
+        "Law 06/2022/QH15 Art. 5.2 (không tặng nhiều hình thức khen thưởng cho một thành "
+        "tích; Art. 6 was the 2003 law's)",
         "verified",
     ),
     Rule(
         "no_lower_prerequisite",
         "A lower award is not a prerequisite for a higher one, except where a form's own "
         "criteria say so.",
-        "NĐ 152/2025/NĐ-CP Art. 4",
+        "NĐ 98/2023/NĐ-CP Art. 4.1; NĐ 152/2025/NĐ-CP Art. 4",
         "verified",
     ),
     Rule(
+        "award_route",
+        "A Bằng khen needs one of its article's alternative routes (một trong các tiêu chuẩn): "
+        "the PM certificate one of Art. 73's, the province or ministry certificate one of "
+        "Art. 74's. Eligibility shows every route and which are met; a refusal lists what "
+        "each route lacks. Routes that rest on the council's judgement alone (73.1.c–d: many "
+        "achievements of wide influence, extraordinary ones) are not modelled.",
+        "Law 06/2022/QH15 Art. 73, 74",
+        "verified",
+    ),
+    Rule(
+        "award_route_movement",
+        "Route a: an outstanding achievement assessed (bình xét) at the review of an emulation "
+        "movement — for the PM certificate one launched by the President, Government or Prime "
+        "Minister (this movement: QĐ 1315/QĐ-TTg), for a province or ministry certificate one "
+        "the province or ministry runs.",
+        "Law 06/2022/QH15 Art. 73.1.a, 73.3.a; Art. 74.1.a, 74.2.a; QĐ 1315/QĐ-TTg (2023)",
+        "probable",
+    ),
+    Rule(
         "pm_prior_certificate",
-        "A Prime Minister's certificate for an individual requires an earlier province or "
-        "ministry certificate.",
-        "Law 06/2022/QH15 Art. 73.1.b",
+        "Route 73.1.b (and 73.3.b for collectives): an earlier province or ministry "
+        "certificate, merit-based (not thematic, sudden or a movement review), before the five "
+        "years that follow.",
+        "Law 06/2022/QH15 Art. 73.1.b (đã được tặng Bằng khen cấp bộ, ban, ngành, tỉnh); "
+        "NĐ 98/2023/NĐ-CP Art. 4.3",
         "verified",
     ),
     Rule(
         "pm_five_good_years",
-        "… and five consecutive years rated 'completed tasks well' or better up to the proposal.",
-        "Law 06/2022/QH15 Art. 73.1.b",
+        "… then ('sau đó') five consecutive years rated 'completed tasks well' or better up "
+        "to the proposal, none of them within the earlier certificate's period or before its "
+        "signing year. Collectives (73.3.b): the same years; the clause's further terms are "
+        "not modelled.",
+        "Law 06/2022/QH15 Art. 73.1.b; Art. 73.3.b (collective clause: probable)",
         "verified",
     ),
     Rule(
         "pm_three_cstdcs",
-        "… with three 'Chiến sĩ thi đua cơ sở' titles within those five years.",
+        "… with three 'Chiến sĩ thi đua cơ sở' titles within those five years (individuals).",
         "Law 06/2022/QH15 Art. 73.1.b",
         "verified",
     ),
     Rule(
+        "pm_household_contribution",
+        "A household's PM certificate rests on large contributions in effort, land or assets, "
+        "which the dossier attests: the route is shown, not checked from records, so a "
+        "household qualifies by route a (a movement review) or not at all here.",
+        "Law 06/2022/QH15 Art. 73 (household clause; exact thresholds not found)",
+        "probable",
+    ),
+    Rule(
+        "award_route_attested",
+        "Routes 74.1.b–c (an outstanding or sudden achievement in the field, a large "
+        "contribution): met by a sudden (đột xuất) achievement, or by a decision that follows "
+        "a proposal the council approved (its minutes attest the achievement).",
+        "Law 06/2022/QH15 Art. 74.1.b, c; Art. 84 (biên bản xét)",
+        "probable",
+    ),
+    Rule(
+        "province_excellent_years",
+        "Route 74.1.d: two consecutive years rated 'completed tasks excellently', with a "
+        "'Chiến sĩ thi đua cơ sở' title in each, up to the proposal (individuals).",
+        "Law 06/2022/QH15 Art. 74.1.d (wording not found: the clause on earlier CSTĐCS titles "
+        "is summarised)",
+        "probable",
+    ),
+    Rule(
         "thematic_not_merit",
-        "Thematic (chuyên đề) and sudden (đột xuất) awards do not count toward merit-based awards.",
-        "NĐ 152/2025/NĐ-CP Art. 4",
+        "Thematic (chuyên đề), sudden (đột xuất) and movement-review awards — the 2025 "
+        "interim and 2030 final reviews of QĐ 1315/QĐ-TTg's movement — do not count toward "
+        "merit-based awards.",
+        "Law 06/2022/QH15 Art. 8 (khen thưởng phong trào thi đua theo đợt, chuyên đề); "
+        "NĐ 98/2023/NĐ-CP Art. 4.3; NĐ 152/2025/NĐ-CP Art. 4; QĐ 1315/QĐ-TTg",
         "verified",
     ),
     Rule(

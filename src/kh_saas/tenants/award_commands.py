@@ -233,6 +233,7 @@ class AwardCommands:
             lines=d.lines,
             histories=histories,
             criteria=criteria,
+            attested=d.proposal_id is not None,
         )
         if failures:
             raise AwardDecisionRejected(failures)
