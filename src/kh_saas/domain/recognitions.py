@@ -54,7 +54,7 @@ def recognition_id(subject_id: UUID, title: Title, year: int) -> UUID:
 def valid_until(title: Title, tier: Tier, year: int, signed_on: date, validity_years: int) -> date:
     """Levels: preserved 3 years after the year of recognition. Points: ``validity_years``
     after the assessment year (annual by default)."""
-    if scheme_for(title, tier) is Scheme.LEVELS:
+    if scheme_for(title, tier, year) is Scheme.LEVELS:
         return date(signed_on.year + 3, 12, 31)
     return date(year + validity_years, 12, 31)
 

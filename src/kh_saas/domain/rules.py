@@ -37,10 +37,13 @@ _RULES = [
     ),
     Rule(
         "unit_tier",
-        "A learning unit is recognised at commune tier (commune-managed, association criteria), "
-        "district tier (historical) or province tier (TT 24/2023).",
-        "TT 24/2023/TT-BGDĐT Art. 1; QĐ 448/QĐ-KHVN (ĐVHT ở cơ sở)",
-        "verified",
+        "A learning unit is recognised at commune tier (commune-managed: association criteria "
+        "for assessment years before 2025, TT 24/2023 levels from 2025), district tier "
+        "(historical) or province tier (TT 24/2023).",
+        "TT 24/2023/TT-BGDĐT Art. 1; QĐ 448/QĐ-KHVN (ĐVHT ở cơ sở); NĐ 142/2025/NĐ-CP and "
+        "TT 10/2025/TT-BGDĐT (district-managed units pass to the communes; MOET's amendment of "
+        "TT 24 itself was not found, so the commune-tier levels are probable)",
+        "probable",
     ),
     Rule(
         "district_tier_ended",
@@ -52,8 +55,10 @@ _RULES = [
     ),
     Rule(
         "levels_scheme",
-        "Communities (commune/district/province tier) and units (district/province tier) are "
-        "recognised at level 1 (mức độ 1) or level 2 (mức độ 2); other titles have no level.",
+        "Communities (commune/district/province tier) and units (district/province tier, and "
+        "commune tier from assessment year 2025) are recognised at level 1 (mức độ 1) or "
+        "level 2 (mức độ 2); other titles have no level. A nomination's criteria set must use "
+        "the scheme of its title, tier and year.",
         "TT 25/2023/TT-BGDĐT; TT 24/2023/TT-BGDĐT",
         "verified",
     ),
@@ -74,7 +79,11 @@ _RULES = [
     ),
     Rule(
         "level2_after_12_months",
-        "Level 2 may be requested only 12 months or more after the level-1 decision.",
+        "Level 2 may be requested (đề nghị) only 12 months or more after the level-1 decision. "
+        "The request dates from the dossier deadline of its assessment year (28/02 of the next "
+        "year for a commune-tier community), not from the day level 2 is signed: a level-1 "
+        "decision of 20/3/2024 cannot carry a level-2 request for 2024. Checked when the "
+        "level-2 nomination is opened and again when it is decided.",
         "TT 25/2023/TT-BGDĐT; TT 24/2023/TT-BGDĐT",
         "verified",
     ),
@@ -103,10 +112,23 @@ _RULES = [
     Rule(
         "deciding_authority",
         "The deciding office must be the one the tenant's authority matrix names for the title, "
-        "tier and level on the signing date.",
+        "tier and level on the signing date. From 1 July 2025 the defaults have commune-tier "
+        "communities decided by the provincial education director and commune-tier units by "
+        "the commune chairman.",
         "TT 25/2023 (Trưởng phòng GDĐT huyện / Giám đốc Sở / Bộ trưởng); TT 24/2023 (Chủ tịch "
-        "UBND huyện / tỉnh); NĐ 142/2025/NĐ-CP (powers moved to communes)",
+        "UBND huyện / tỉnh); NĐ 142/2025/NĐ-CP, TT 10/2025/TT-BGDĐT (powers moved with the "
+        "reform; MOET's 2025 amendments to TT 24/25 were not found: the post-reform rows are "
+        "probable)",
         "configurable",
+    ),
+    Rule(
+        "dossier_deadline",
+        "A nomination shows its dossier and decision deadlines (from the matrix row in force "
+        "for its filing year) and whether it was filed late; nothing is refused on that "
+        "ground: no text makes a late dossier void.",
+        "TT 25/2023 (hồ sơ trước 28/02, quyết định trước 31/3; huyện 30/4, 31/5); TT 24/2023 "
+        "(trước 15/01, 15/02)",
+        "verified",
     ),
     Rule(
         "nomination_approved",
