@@ -41,6 +41,7 @@ from kh_saas.domain.awards import (
     ProposalStatus,
     proposal_actions,
 )
+from kh_saas.domain.document_numbers import NumberWarning
 from kh_saas.domain.nominations import Evidence
 from kh_saas.domain.recognitions import Signer
 from kh_saas.domain.vocabulary import RevocationReason, Title
@@ -122,6 +123,7 @@ class AwardDecisionOut(msgspec.Struct, kw_only=True):
     total_bonus_vnd: int
     proposal_id: UUID | None
     corrections: list[str]
+    warnings: list[NumberWarning]
 
 
 class CorrectionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -149,6 +151,7 @@ class AnnulmentOut(msgspec.Struct, kw_only=True):
     reason: RevocationReason
     explanation: str
     award_ids: list[UUID]
+    warnings: list[NumberWarning]
 
 
 class RecoveryIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -259,6 +262,7 @@ def decision_out(d: AwardDecision, full: bool) -> AwardDecisionOut:
         total_bonus_vnd=d.total_bonus_vnd,
         proposal_id=d.proposal_id,
         corrections=list(d.corrections),
+        warnings=list(d.warnings),
     )
 
 
@@ -272,6 +276,7 @@ def annulment_out(a: AwardAnnulment) -> AnnulmentOut:
         reason=a.reason,
         explanation=a.explanation,
         award_ids=list(a.award_ids),
+        warnings=list(a.warnings),
     )
 
 

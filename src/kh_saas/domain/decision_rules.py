@@ -13,7 +13,7 @@ from datetime import date
 from uuid import UUID
 
 from kh_saas.domain.authority import REFORM_DATE, AuthorityRow
-from kh_saas.domain.document_numbers import check_document_number
+from kh_saas.domain.document_numbers import check_signed_number
 from kh_saas.domain.errors import RuleViolation
 from kh_saas.domain.nominations import NominationStatus
 from kh_saas.domain.recognitions import Issuer, Recipient, upgrade_from
@@ -75,7 +75,7 @@ MAX_RECIPIENTS = 50_000
 
 def check_decision_header(draft: DecisionDraft, row: AuthorityRow | None, today: date) -> None:
     """Rules of the decision as a whole; raises on the first that fails."""
-    check_document_number(draft.number)
+    check_signed_number(draft.number, draft.signed_on)
     if draft.signed_on > today:
         raise RuleViolation("decision_number", "signed in the future", field="signed_on")
     if not 1 <= len(draft.recipients) <= MAX_RECIPIENTS:

@@ -146,9 +146,15 @@ _RULES = [
     ),
     Rule(
         "decision_number",
-        "A decision number has the shape <number>/<type>-<issuer>, e.g. 123/QĐ-UBND; numbers "
-        "are unique per issuing office and year.",
-        "NĐ 30/2020/NĐ-CP on administrative documents, Appendix I (số, ký hiệu)",
+        "A signed act's number has the shape <number>/<type>-<issuer>, e.g. 123/QĐ-UBND "
+        "(123//QĐ-UBND or abc are refused); a year between them is the legal-normative form "
+        "and must be the signing year (07/2024/QĐ-UBND signed in 2025 is refused). Each "
+        "issuer keeps one running sequence per year (its number book): a number that runs "
+        "backwards, is reused, or carries a year in an individual act is recorded with a "
+        "warning, not refused — the paper is what was signed. Decision keys include the "
+        "issuing unit's era, since codes were reused on 1 July 2025.",
+        "NĐ 30/2020/NĐ-CP Art. 15 and Appendix I (số, ký hiệu; numbering restarts on 1 "
+        "January); Law 80/2015/QH13 on legal documents (year in the number)",
         "verified",
     ),
     Rule(

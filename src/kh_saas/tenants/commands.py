@@ -30,7 +30,7 @@ from kh_saas.domain.decision_rules import (
     requested_on,
     upgrade_problems,
 )
-from kh_saas.domain.document_numbers import check_document_number
+from kh_saas.domain.document_numbers import check_document_number, check_signed_number
 from kh_saas.domain.errors import Conflict, DomainError, RuleViolation
 from kh_saas.domain.ids import IdKey
 from kh_saas.domain.nominations import Evidence, Nomination
@@ -47,6 +47,7 @@ from kh_saas.domain.recognitions import (
 from kh_saas.domain.subjects import Details, Subject, subject_id
 from kh_saas.domain.vocabulary import RevocationReason, Scheme, SubjectKind, Tier, Title, scheme_for
 from kh_saas.tenants.application import TenantApplication
+from kh_saas.tenants.number_books import enter_number
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -474,6 +475,15 @@ class ProvinceCommands:
         failures = check_recipients(draft, row, self._facts(draft))
         if failures:
             raise DecisionRejected(failures)
+        book, warnings = enter_number(
+            self.app,
+            authority=draft.issuer.office,
+            unit_code=draft.issuer.unit_code,
+            number=draft.number,
+            signed_on=draft.signed_on,
+            act="recognition_decision",
+            actor=actor,
+        )
         decision = RecognitionDecision(
             number=draft.number,
             signed_on=draft.signed_on,
@@ -485,6 +495,7 @@ class ProvinceCommands:
             year=draft.year,
             recipients=tuple(draft.recipients),
             actor=actor,
+            warnings=warnings,
         )
         until = valid_until(draft.title, draft.tier, draft.year, draft.signed_on, validity_years)
         upgrade = upgrade_from(draft.level, draft.signed_on)
@@ -506,7 +517,7 @@ class ProvinceCommands:
             for r in draft.recipients
         ]
         try:
-            self.app.save(decision, *recognitions)
+            self.app.save(decision, book, *recognitions)
         except IntegrityError as exc:
             raise self._race(draft, decision.id) from exc
         return decision
@@ -580,12 +591,21 @@ class ProvinceCommands:
         recognition_ids: Sequence[UUID],
         actor: str,
     ) -> RevocationDecision:
-        check_document_number(number)
+        check_signed_number(number, signed_on)
         if not recognition_ids:
             raise RuleViolation(
                 "revocation_reason", "name at least one recognition", field="recognition_ids"
             )
         loaded = self.app.get_many(recognition_ids)
+        book, warnings = enter_number(
+            self.app,
+            authority=issuer.office,
+            unit_code=issuer.unit_code,
+            number=number,
+            signed_on=signed_on,
+            act="revocation",
+            actor=actor,
+        )
         revocation = RevocationDecision(
             number=number,
             signed_on=signed_on,
@@ -595,6 +615,7 @@ class ProvinceCommands:
             explanation=explanation,
             recognition_ids=tuple(recognition_ids),
             actor=actor,
+            warnings=warnings,
         )
         recognitions, errors = take_back(
             loaded,
@@ -611,7 +632,7 @@ class ProvinceCommands:
         if errors:
             raise BulkRejected(errors, "recognitions to revoke", list_field="recognition_ids")
         try:
-            self.app.save(revocation, *recognitions)
+            self.app.save(revocation, book, *recognitions)
         except IntegrityError as exc:
             raise Conflict(
                 "revocation_exists",
