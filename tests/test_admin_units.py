@@ -153,12 +153,17 @@ def test_communes_known_only_from_the_conversion_table_are_included() -> None:
     assert [s.code for s in ward.successors] == ["26929"]
 
 
-def test_conversion_code_typos_are_fixed() -> None:
+def test_corrected_old_codes_come_from_the_data() -> None:
+    """conversion.csv carries Mỹ Hưng's and Phú Thịnh's own codes (01651, 02482), so their
+    neighbours 01615 and 02485 keep only their own successors: no code is patched in Python."""
     units = by_key(build_province_units("04", actor=ACTOR))
     assert [s.code for s in units[Era.LEGACY, Tier.COMMUNE, "01615"].successors] == ["01636"]
     my_hung = units[Era.LEGACY, Tier.COMMUNE, "01651"]
     assert my_hung.name == "Xã Mỹ Hưng"
     assert [s.code for s in my_hung.successors] == ["01648"]
+    units = by_key(build_province_units("08", actor=ACTOR))  # Tuyên Quang: old Tuyên Quang 08
+    assert [s.code for s in units[Era.LEGACY, Tier.COMMUNE, "02485"].successors] == ["02458"]
+    assert [s.code for s in units[Era.LEGACY, Tier.COMMUNE, "02482"].successors] == ["02494"]
 
 
 def test_every_province_builds_with_unique_ids() -> None:

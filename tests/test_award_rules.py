@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal
 from functools import reduce
 from uuid import uuid4
 
@@ -18,7 +19,10 @@ from kh_saas.domain.award_rules import (
     SubjectHistory,
     check_award_header,
     check_award_lines,
+    eligible,
     explain,
+    failing,
+    routes_met,
 )
 from kh_saas.domain.award_vocabulary import (
     AwardForm,
@@ -39,7 +43,7 @@ from kh_saas.domain.awards import (
     ProposalStatus,
     award_id,
 )
-from kh_saas.domain.bonus import base_salary, bonus, multiplier
+from kh_saas.domain.bonus import base_salary, bonus, multiplier, rounded
 from kh_saas.domain.errors import Conflict, IllegalTransition, RuleViolation
 from kh_saas.domain.nominations import Evidence
 from kh_saas.domain.recognitions import Recognition
@@ -71,6 +75,7 @@ def pm_candidate(
     good_years: int,
     cstdcs: int,
     prior_occasion: Occasion = Occasion.ANNUAL,
+    prior_year: int = 2019,
 ) -> SubjectHistory:
     years = list(range(2025 - good_years + 1, 2026))
     return person(
@@ -79,8 +84,8 @@ def pm_candidate(
         awards=(
             PastAward(
                 AwardForm.PROVINCE_CERTIFICATE,
-                Achievement(period="2022", occasion=prior_occasion),
-                date(2023, 2, 1),
+                Achievement(period=str(prior_year), occasion=prior_occasion),
+                date(prior_year + 1, 2, 1),
                 annulled=False,
             ),
         ),
@@ -96,6 +101,56 @@ def test_pm_certificate_five_years_boundary() -> None:
     assert two_titles["pm_three_cstdcs"] is False
 
 
+def test_the_five_years_come_after_the_earlier_certificate() -> None:
+    """73.1.b "sau đó": for 2021–2025 a certificate for 2020 (signed 2021) counts, one for
+    2021 (signed 2022) does not."""
+    assert verdicts(pm_candidate(5, 3, prior_year=2020), AwardForm.PM_CERTIFICATE)[
+        "pm_prior_certificate"
+    ]
+    late = pm_candidate(5, 3, prior_year=2021)
+    assert verdicts(late, AwardForm.PM_CERTIFICATE)["pm_prior_certificate"] is False
+    assert not eligible(explain(late, AwardForm.PM_CERTIFICATE, ANNUAL_2025, date(2026, 3, 1)))
+
+
+def test_pm_routes_are_alternatives() -> None:
+    """Route 73.1.a (a review of the PM's movement) needs no earlier certificate; 73.1.b
+    needs all three of its terms; either one makes the subject eligible."""
+    final = Achievement(period="2026-2030", occasion=Occasion.FINAL_REVIEW)
+    bare = explain(person(), AwardForm.PM_CERTIFICATE, final, date(2031, 1, 1))
+    assert eligible(bare) and routes_met(bare) == ["73.1.a"]
+    annual = explain(person(), AwardForm.PM_CERTIFICATE, ANNUAL_2025, date(2026, 3, 1))
+    assert not eligible(annual)
+    assert {r.rule for r in failing(annual)} >= {"award_route", "award_route_movement"}
+    merit = explain(pm_candidate(5, 3), AwardForm.PM_CERTIFICATE, ANNUAL_2025, date(2026, 3, 1))
+    assert eligible(merit) and routes_met(merit) == ["73.1.b"]
+    other = Achievement(movement="other-movement", period="2025", occasion=Occasion.FINAL_REVIEW)
+    assert not eligible(explain(person(), AwardForm.PM_CERTIFICATE, other, date(2026, 3, 1)))
+
+
+def test_province_certificate_routes_74() -> None:
+    """74.1.a a movement review; 74.1.b–c attested by the council's proposal (or sudden);
+    74.1.d two excellent years with two CSTĐCS — and the boundary at one year."""
+    annual = ANNUAL_2025
+    form = AwardForm.PROVINCE_CERTIFICATE
+    assert not eligible(explain(person(), form, annual, date(2026, 3, 1)))
+    assert eligible(explain(person(), form, annual, date(2026, 3, 1), attested=True))
+    sudden = Achievement(period="2025", occasion=Occasion.SUDDEN)
+    assert eligible(explain(person(), form, sudden, date(2026, 3, 1)))
+    two = person(
+        ratings={2024: Rating.EXCELLENT, 2025: Rating.EXCELLENT},
+        emulation_titles={2024: (CSTDCS,), 2025: (CSTDCS,)},
+    )
+    assert routes_met(explain(two, form, annual, date(2026, 3, 1))) == ["74.1.d"]
+    one = person(
+        ratings={2024: Rating.GOOD, 2025: Rating.EXCELLENT},
+        emulation_titles={2024: (CSTDCS,), 2025: (CSTDCS,)},
+    )
+    assert not eligible(explain(one, form, annual, date(2026, 3, 1)))
+    interim = Achievement(period="2023-2025", occasion=Occasion.INTERIM_REVIEW)
+    household = person(kind=SubjectKind.HOUSEHOLD)
+    assert routes_met(explain(household, form, interim, date(2026, 3, 1))) == ["74.3.a"]
+
+
 def test_a_gap_breaks_the_streak() -> None:
     h = pm_candidate(5, 3)
     h.ratings[2023] = Rating.COMPLETED
@@ -107,6 +162,9 @@ def test_thematic_awards_do_not_count_toward_merit() -> None:
     assert v["pm_prior_certificate"] is False and v["thematic_not_merit"] is False
     v = verdicts(pm_candidate(5, 3, Occasion.SUDDEN), AwardForm.PM_CERTIFICATE)
     assert v["pm_prior_certificate"] is False
+    for review in (Occasion.INTERIM_REVIEW, Occasion.FINAL_REVIEW):  # QĐ 1315's reviews
+        v = verdicts(pm_candidate(5, 3, review), AwardForm.PM_CERTIFICATE)
+        assert v["pm_prior_certificate"] is False and v["thematic_not_merit"] is False
 
 
 def test_no_lower_award_needed_for_other_forms_or_non_individuals() -> None:
@@ -204,6 +262,7 @@ def test_lines_name_every_failure() -> None:
         lines=lines,
         histories=histories,
         criteria=(),
+        attested=True,  # the council's approved proposal (route 74.1.b–c)
     )
     assert [(f.index, f.rule) for f in failures] == [
         (1, "one_award_per_achievement"),
@@ -216,13 +275,40 @@ def test_bonus_tables() -> None:
     july = date(2025, 7, 1)
     assert base_salary(date(2024, 6, 30)) == 1_800_000
     assert base_salary(july) == 2_340_000
-    assert bonus(AwardForm.COMMUNE_CERTIFICATE, RecipientKind.HOUSEHOLD, july) == 1_053_000
-    assert bonus(AwardForm.PM_CERTIFICATE, RecipientKind.INDIVIDUAL, july) == 7_020_000
+    assert base_salary(date(2026, 6, 30)) == 2_340_000
+    assert base_salary(date(2026, 7, 1)) == 2_530_000  # NĐ 161/2026
+    # 1.5 × 0.3 × 2,340,000 = 1,053,000 → 1,050,000 (nearest ten thousand)
+    assert bonus(AwardForm.COMMUNE_CERTIFICATE, RecipientKind.HOUSEHOLD, july) == 1_050_000
+    assert bonus(AwardForm.PM_CERTIFICATE, RecipientKind.INDIVIDUAL, july) == 8_190_000  # 3.5×
     assert bonus(AwardForm.PROVINCE_CERTIFICATE, RecipientKind.INDIVIDUAL, july) == 3_510_000
-    assert (
-        bonus(AwardForm.COMMUNE_CERTIFICATE, RecipientKind.INDIVIDUAL, date(2025, 6, 30)) == 351_000
-    )
     assert multiplier(AwardForm.ASSOCIATION_CERTIFICATE, RecipientKind.INDIVIDUAL, july) == 0
+
+
+def test_bonus_multipliers_change_on_1_july_2025() -> None:
+    """NĐ 98/2023 until 30/6/2025 (province 1.0, commune chairman's Giấy khen 0.15), then
+    NĐ 152/2025 (1.5 and 0.3); the PM certificate is 3.5 on both sides."""
+    before, after = date(2025, 6, 30), date(2025, 7, 1)
+    province, commune, pm = (
+        AwardForm.PROVINCE_CERTIFICATE,
+        AwardForm.COMMUNE_CERTIFICATE,
+        AwardForm.PM_CERTIFICATE,
+    )
+    one = RecipientKind.INDIVIDUAL
+    assert multiplier(province, one, before) == Decimal("1.0")
+    assert multiplier(province, one, after) == Decimal("1.5")
+    assert multiplier(commune, one, before) == Decimal("0.15")
+    assert multiplier(commune, one, after) == Decimal("0.3")
+    assert multiplier(pm, one, before) == multiplier(pm, one, after) == Decimal("3.5")
+    assert multiplier(commune, RecipientKind.COLLECTIVE, before) == Decimal("0.30")
+    assert bonus(commune, one, before) == 350_000  # 0.15 × 2,340,000 = 351,000
+
+
+def test_bonus_rounds_to_the_nearest_ten_thousand_halves_up() -> None:
+    assert rounded(Decimal(223_500)) == 220_000  # the Ministry's example (0.15 × 1,490,000)
+    assert rounded(Decimal(447_000)) == 450_000
+    assert rounded(Decimal(224_999)) == 220_000
+    assert rounded(Decimal(225_000)) == 230_000
+    assert rounded(Decimal(1_053_000)) == 1_050_000
 
 
 def test_annulment_and_recovery() -> None:

@@ -105,8 +105,9 @@ async def test_decision_computes_bonuses_and_refuses_a_second_award(qt: Province
     assert r.status_code == 201, r.text
     d = r.json()
     assert d["base_salary_vnd"] == 2_340_000
-    assert [x["bonus_vnd"] for x in d["recipients"]] == [5_265_000, 3_510_000]
-    assert d["total_bonus_vnd"] == 8_775_000
+    # 1.5 × 1.5 × 2,340,000 = 5,265,000 → 5,270,000 (nearest ten thousand, NĐ 98/152)
+    assert [x["bonus_vnd"] for x in d["recipients"]] == [5_270_000, 3_510_000]
+    assert d["total_bonus_vnd"] == 8_780_000
     again = await qt.post(
         "/award-decisions",
         award_decision(
@@ -117,7 +118,7 @@ async def test_decision_computes_bonuses_and_refuses_a_second_award(qt: Province
     assert again.status_code == 422
     assert again.json()["errors"][0]["code"] == "one_award_per_achievement"
     register = (await qt.get("/registers/awards?period=2023-2025", role="auditor")).json()
-    assert register["state_awards"] == 2 and register["total_bonus_vnd"] == 8_775_000
+    assert register["state_awards"] == 2 and register["total_bonus_vnd"] == 8_780_000
     assert {(i["form"], i["recipient_kind"]) for i in register["items"]} == {
         ("province_certificate", "household"),
         ("province_certificate", "individual"),
@@ -150,7 +151,7 @@ async def test_signer_and_district_form(qt: Province) -> None:
     in_time = {**late, "signed_on": "2025-06-30"}
     r = await qt.post("/award-decisions", in_time, role="signer")
     assert r.status_code == 201, r.text
-    assert r.json()["recipients"][0]["bonus_vnd"] == 702_000  # 0.3 × 2,340,000
+    assert r.json()["recipients"][0]["bonus_vnd"] == 700_000  # 0.3 × 2,340,000, rounded
 
 
 async def test_eligibility_explains_the_pm_certificate(qt: Province) -> None:
@@ -161,18 +162,27 @@ async def test_eligibility_explains_the_pm_certificate(qt: Province) -> None:
     assert first["eligible"] is False
     assert rules["pm_prior_certificate"] is False and rules["pm_five_good_years"] is False
     assert all(r["source"] for r in first["rules"])
-    for year in range(2021, 2026):
-        titles = ["chien_si_thi_dua_co_so"] if year % 2 else []
+    for year in range(2018, 2026):
+        titles = ["chien_si_thi_dua_co_so"] if year % 2 or year < 2020 else []
         r = await qt.client.put(
             qt.url(f"/subjects/{person}/merits/{year}"),
             json={"rating": "excellent", "emulation_titles": titles},
             headers=qt.keys["officer"],
         )
         assert r.status_code == 200, r.text
-    prior = award_decision(
+    # the earlier certificate must come before the five years (2021–2025): one for 2022
+    # does not count ("sau đó"), one for 2019 does
+    late = award_decision(
         [line(person)], achievement={"period": "2022", "occasion": "annual"}, signed_on="2023-03-01"
     )
-    assert (await qt.post("/award-decisions", prior, role="signer")).status_code == 201
+    late["proposal_id"] = None
+    r = await qt.post("/award-decisions", late, role="signer")
+    assert r.status_code == 422  # 74.1: no route (annual, no council proposal, not 2 × CSTĐCS)
+    assert {e["code"] for e in r.json()["errors"]} >= {"award_route", "province_excellent_years"}
+    prior = award_decision(
+        [line(person)], achievement={"period": "2019", "occasion": "annual"}, signed_on="2020-03-01"
+    )
+    assert (await qt.post("/award-decisions", prior, role="signer")).status_code == 201  # 74.1.d
     now = (await qt.get(url, role="auditor")).json()
     assert now["eligible"] is True, now["rules"]
     assert [a["form"] for a in now["awards"]] == ["province_certificate"]
@@ -504,7 +514,13 @@ async def test_large_decision_fails_exactly_the_lines_the_rules_fail_one_by_one(
             assert r.status_code == 200, r.text
     annual_2025 = {"period": "2025", "occasion": "annual"}
     awarded = [line(s, "household") for h, s in enumerate(homes) if category(h) == "awarded"]
-    earlier = award_decision(awarded, number="2/QĐ-UBND", achievement=annual_2025)
+    earlier = award_decision(
+        awarded,
+        form="commune_certificate",
+        number="2/QĐ-UBND",
+        issuer=COMMUNE_SIGNER,
+        achievement=annual_2025,
+    )
     assert (await qt.post("/award-decisions", earlier, role="signer")).status_code == 201
     for i, person in enumerate(people):
         if i % 3 != 2:  # i % 3 == 2: no rating recorded at all
@@ -571,3 +587,67 @@ async def test_large_decision_fails_exactly_the_lines_the_rules_fail_one_by_one(
     ok = await qt.post("/award-decisions", {**giay_khen, "recipients": passing}, role="signer")
     assert ok.status_code == 201, ok.text[:300]
     assert ok.json()["recipient_count"] == len(passing) == LARGE - len(failed)
+
+
+async def test_bonus_tables_are_dated_data_every_reader_sees(
+    qt: Province, client: httpx.AsyncClient
+) -> None:
+    for role in ("tenant_admin", "officer", "reviewer", "signer", "auditor"):
+        r = await qt.get("/bonus-tables", role=role)
+        assert r.status_code == 200, (role, r.text)
+    body = r.json()
+    assert body["round_to_vnd"] == 10_000
+    assert [(b["since"], b["vnd"]) for b in body["base_salary"]][-2:] == [
+        ("2024-07-01", 2_340_000),
+        ("2026-07-01", 2_530_000),
+    ]
+    latest = body["tables"][-1]
+    assert latest["since"] == "2025-07-01" and latest["until"] is None
+    pm = next(m for m in latest["multipliers"] if m["form"] == "pm_certificate")
+    assert float(pm["individual"]) == 3.5 and float(pm["household"]) == 5.25
+    assert body["tables"][-2]["until"] == "2025-06-30"
+    assert (await qt.get("/bonus-tables", role="integrator")).status_code == 403
+    other = await open_province(client, slug="hue", code="46")
+    foreign = await client.get(qt.url("/bonus-tables"), headers=other.keys["auditor"])
+    assert foreign.status_code == 404
+
+
+async def test_a_decision_after_1_july_2026_pays_on_the_new_base_salary(qt: Province) -> None:
+    person = await citizen(qt)
+    r = await qt.post(
+        "/award-decisions",
+        award_decision([line(person)], signed_on="2026-07-01", number="40/QĐ-UBND"),
+        role="signer",
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["base_salary_vnd"] == 2_530_000
+    assert r.json()["recipients"][0]["bonus_vnd"] == 3_800_000  # 1.5 × 2,530,000 = 3,795,000
+
+
+async def test_interim_review_certificates_do_not_count_toward_the_pm_certificate(
+    qt: Province,
+) -> None:
+    """QĐ 1315's 2025 interim review gives thematic (movement) awards: a province certificate
+    from it is no earlier certificate for route 73.1.b, whatever the five years show."""
+    person = await citizen(qt)
+    for year in range(2021, 2026):
+        r = await qt.client.put(
+            qt.url(f"/subjects/{person}/merits/{year}"),
+            json={"rating": "good", "emulation_titles": ["chien_si_thi_dua_co_so"]},
+            headers=qt.keys["officer"],
+        )
+        assert r.status_code == 200, r.text
+    interim = award_decision([line(person)], signed_on="2020-06-01", achievement=INTERIM)
+    interim["achievement"] = {"period": "2019-2020", "occasion": "interim_review"}
+    assert (await qt.post("/award-decisions", interim, role="signer")).status_code == 201
+    url = f"/subjects/{person}/eligibility?form=pm_certificate&period=2025&occasion=annual"
+    body = (await qt.get(url, role="auditor")).json()
+    rules = {(r["rule"], r["route"]): r["passed"] for r in body["rules"]}
+    assert body["eligible"] is False
+    assert rules[("thematic_not_merit", "73.1.b")] is False
+    assert rules[("award_route_movement", "73.1.a")] is False  # annual: not a movement review
+    assert rules[("pm_five_good_years", "73.1.b")] is True
+    review = (
+        f"/subjects/{person}/eligibility?form=pm_certificate&period=2023-2025&occasion=final_review"
+    )
+    assert (await qt.get(review, role="auditor")).json()["eligible"] is True  # route 73.1.a

@@ -43,4 +43,6 @@ async def test_fifty_thousand_recipients(qt: Province, service: Service) -> None
         r = await qt.post("/decisions", qt.household_decision(ids), role="signer")
     assert r.status_code == 201, r.text[:300]
     assert r.json()["recipient_count"] == N
-    assert await service.event_count(tenant) == before + N + 1
+    assert (
+        await service.event_count(tenant) == before + N + 3
+    )  # decision, recognitions, number book (opened, entered)

@@ -24,6 +24,7 @@ from kh_saas.domain.decision_rules import (
     RecipientFacts,
     check_decision_header,
     check_recipients,
+    upgrade_problems,
 )
 from kh_saas.domain.document_numbers import check_document_number, valid_document_number
 from kh_saas.domain.errors import RuleViolation
@@ -269,6 +270,8 @@ def test_nomination_must_match_and_be_required_unless_direct() -> None:
 
 
 def test_level_two_needs_twelve_months_after_level_one() -> None:
+    """The 12 months run to the day level 2 is *requested* — the dossier deadline (28/02 of
+    the next year for a commune-tier community) — not to the day it is signed."""
     office = Issuer(office=Office.PROVINCE_EDUCATION_DIRECTOR, name="Sở GD&ĐT Quảng Trị")
     community = SubjectKind.COMMUNITY
 
@@ -281,16 +284,25 @@ def test_level_two_needs_twelve_months_after_level_one() -> None:
         level=2,
         issuer=office,
         year=2025,
-        signed_on=date(2026, 3, 1),
+        signed_on=date(2026, 3, 20),
         recipients=(Recipient(subject_id=uuid4(), nomination_id=None),),
     )
     row = matrix_row(d)
-    just_in_time = check_recipients(d, row, facts(date(2025, 3, 1)))
+    assert row is not None and row.dossier_deadline == "02-28"
+    just_in_time = check_recipients(d, row, facts(date(2025, 2, 28)))
     assert [f.rule for f in just_in_time] == ["nomination_approved"]  # only: no nomination
-    too_early = check_recipients(d, row, facts(date(2025, 3, 2)))
+    too_early = check_recipients(d, row, facts(date(2025, 3, 1)))  # signed 12+ months later
     assert "level2_after_12_months" in [f.rule for f in too_early]
     none = check_recipients(d, row, [RecipientFacts(community, Tier.COMMUNE, None, False, ())])
     assert "level2_after_12_months" in [f.rule for f in none]
+
+
+def test_a_level_one_of_20_march_2024_cannot_carry_a_level_two_request_for_2024() -> None:
+    """The issue's case: dossier for 2024 due 28/02/2025, 12 months end 20/03/2025."""
+    prior = [PriorRecognition(2023, Tier.COMMUNE, 1, date(2024, 3, 20), revoked=False)]
+    (problem,) = upgrade_problems(Tier.COMMUNE, prior, date(2025, 2, 28))
+    assert problem[0] == "level2_after_12_months" and "2025-03-20" in problem[1]
+    assert upgrade_problems(Tier.COMMUNE, prior, date(2026, 2, 28)) == []  # for 2025: fine
 
 
 def test_validity_and_upgrade_dates() -> None:

@@ -389,6 +389,7 @@ TENANT_ROUTES = [
     ("POST", "/units/{id}/changes", {}),
     ("POST", "/subjects/import", None),
     ("GET", "/registers/recognitions?title=learning_household&year=2024", None),
+    ("GET", "/bonus-tables", None),
 ]
 
 

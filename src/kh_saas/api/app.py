@@ -20,6 +20,7 @@ from kh_saas.api.awards import (
     AwardDecisionController,
     AwardProposalController,
 )
+from kh_saas.api.bonus_tables import BonusTableController
 from kh_saas.api.configuration import ConfigurationController
 from kh_saas.api.context import RequestContextMiddleware
 from kh_saas.api.decisions import (
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         RegistryController,
         ProjectionController,
         TrailController,
+        BonusTableController,
     ]
     return Litestar(
         route_handlers=route_handlers,

@@ -26,7 +26,7 @@ from kh_saas.api.tenant_common import (
     today,
 )
 from kh_saas.api.trail import AwardTrail
-from kh_saas.domain.award_rules import GiayKhenCriterion, HeldTitle, RuleResult
+from kh_saas.domain.award_rules import GiayKhenCriterion, HeldTitle, RuleResult, eligible
 from kh_saas.domain.award_vocabulary import AwardForm, Occasion, Rating, SuspensionReason
 from kh_saas.domain.awards import (
     DEFAULT_MOVEMENT,
@@ -43,6 +43,7 @@ from kh_saas.domain.awards import (
     ProposalStatus,
     proposal_actions,
 )
+from kh_saas.domain.document_numbers import NumberWarning
 from kh_saas.domain.nominations import Evidence
 from kh_saas.domain.recognitions import Signer
 from kh_saas.domain.vocabulary import RevocationReason, Title
@@ -124,6 +125,7 @@ class AwardDecisionOut(msgspec.Struct, kw_only=True):
     total_bonus_vnd: int
     proposal_id: UUID | None
     corrections: list[str]
+    warnings: list[NumberWarning]
 
 
 class CorrectionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -151,6 +153,7 @@ class AnnulmentOut(msgspec.Struct, kw_only=True):
     reason: RevocationReason
     explanation: str
     award_ids: list[UUID]
+    warnings: list[NumberWarning]
 
 
 class RecoveryIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -261,6 +264,7 @@ def decision_out(d: AwardDecision, full: bool) -> AwardDecisionOut:
         total_bonus_vnd=d.total_bonus_vnd,
         proposal_id=d.proposal_id,
         corrections=list(d.corrections),
+        warnings=list(d.warnings),
     )
 
 
@@ -274,6 +278,7 @@ def annulment_out(a: AwardAnnulment) -> AnnulmentOut:
         reason=a.reason,
         explanation=a.explanation,
         award_ids=list(a.award_ids),
+        warnings=list(a.warnings),
     )
 
 
@@ -730,7 +735,7 @@ class AwardController(AwardListing, AwardTrail, Controller):
             subject_id=subject_id,
             form=form,
             achievement=achievement,
-            eligible=all(r.passed for r in rules),
+            eligible=eligible(rules),
             rules=rules,
             titles=_streaks(history.titles, end),
             awards=[

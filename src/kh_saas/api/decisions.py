@@ -26,6 +26,7 @@ from kh_saas.api.tenant_common import (
 )
 from kh_saas.api.trail import RecognitionTrail
 from kh_saas.domain.decision_rules import MAX_RECIPIENTS, DecisionDraft
+from kh_saas.domain.document_numbers import NumberWarning
 from kh_saas.domain.recognitions import (
     Issuer,
     Recipient,
@@ -40,7 +41,6 @@ from kh_saas.tenants.roles import Role
 
 SIGNERS = (Role.SIGNER,)
 READERS = (Role.TENANT_ADMIN, Role.OFFICER, Role.REVIEWER, Role.SIGNER, Role.AUDITOR)
-
 
 
 class DecisionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -70,6 +70,13 @@ class DecisionOut(msgspec.Struct, kw_only=True):
     recipient_count: int
     recipients: list[Recipient] | None = None
     corrections: list[str]
+    warnings: Annotated[
+        list[NumberWarning],
+        msgspec.Meta(
+            description="Recorded, but worth a second look: a number running backwards in "
+            "its issuer's year, reused, or carrying a year (only legal-normative acts do)"
+        ),
+    ]
     version: int
 
 
@@ -92,6 +99,13 @@ class RevocationOut(msgspec.Struct, kw_only=True):
     reason: RevocationReason
     explanation: str
     recognition_ids: list[UUID]
+    warnings: Annotated[
+        list[NumberWarning],
+        msgspec.Meta(
+            description="Recorded, but worth a second look: a number running backwards in "
+            "its issuer's year, reused, or carrying a year (only legal-normative acts do)"
+        ),
+    ]
 
 
 class DecisionCorrectionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -132,6 +146,7 @@ def decision_out(d: RecognitionDecision, with_recipients: bool) -> DecisionOut:
         recipient_count=len(d.recipients),
         recipients=list(d.recipients) if with_recipients else None,
         corrections=list(d.corrections),
+        warnings=list(d.warnings),
         version=d.version,
     )
 
@@ -302,6 +317,7 @@ def revocation_out(r: RevocationDecision) -> RevocationOut:
         reason=r.reason,
         explanation=r.explanation,
         recognition_ids=list(r.recognition_ids),
+        warnings=list(r.warnings),
     )
 
 

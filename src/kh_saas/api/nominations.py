@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -21,7 +21,9 @@ from kh_saas.api.tenant_common import (
     in_thread,
     today,
 )
+from kh_saas.domain.authority import AuthorityRow
 from kh_saas.domain.criteria import IndicatorScore
+from kh_saas.domain.decision_rules import decision_due, dossier_due
 from kh_saas.domain.nominations import Evidence, Nomination, NominationStatus, allowed_actions
 from kh_saas.domain.vocabulary import Tier, Title
 from kh_saas.tenants.roles import Role
@@ -59,6 +61,12 @@ class EmptyIn(msgspec.Struct, forbid_unknown_fields=True):
     note: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
 
 
+class SubmitIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Nộp hồ sơ: the day the dossier reached the receiving body (default: today)."""
+
+    filed_on: date | None = None
+
+
 class NominationOut(msgspec.Struct, kw_only=True):
     id: UUID
     subject_id: UUID
@@ -73,11 +81,31 @@ class NominationOut(msgspec.Struct, kw_only=True):
     review_scores: list[IndicatorScore]
     evidence: list[Evidence]
     reasons: list[str]
+    filed_on: Annotated[date | None, msgspec.Meta(description="Ngày nộp hồ sơ")]
+    dossier_due_on: Annotated[
+        date | None,
+        msgspec.Meta(description="Hạn nộp hồ sơ from the authority matrix (None: local practice)"),
+    ]
+    decision_due_on: Annotated[
+        date | None, msgspec.Meta(description="Hạn quyết định công nhận from the matrix")
+    ]
+    late: Annotated[
+        bool | None,
+        msgspec.Meta(
+            description="Filed after the dossier deadline (or, not yet filed, past it); "
+            "shown only: nothing is refused on that ground. None without a deadline."
+        ),
+    ]
     version: int
     modified_on: datetime
 
 
-def nomination_out(n: Nomination) -> NominationOut:
+def nomination_out(n: Nomination, row: AuthorityRow | None) -> NominationOut:
+    due = dossier_due(row, n.year)
+    filed = n.filed_on
+    late = None if due is None else (filed or today()) > due
+    if due is not None and filed is None and n.status is not NominationStatus.DRAFT:
+        late = None  # submitted before filing dates were recorded: unknown
     return NominationOut(
         id=n.id,
         subject_id=n.subject_id,
@@ -92,6 +120,10 @@ def nomination_out(n: Nomination) -> NominationOut:
         review_scores=list(n.review_scores),
         evidence=list(n.evidence),
         reasons=list(n.reasons),
+        filed_on=filed,
+        dossier_due_on=due,
+        decision_due_on=decision_due(row, n.year),
+        late=late,
         version=n.version,
         modified_on=n.modified_on,
     )
@@ -118,18 +150,17 @@ class NominationController(NominationListing, Controller):
         cmd, who = commands(request), actor(request)
 
         def run() -> NominationOut:
-            return nomination_out(
-                cmd.create_nomination(
-                    subject_id=data.subject_id,
-                    title=data.title,
-                    tier=data.tier,
-                    level=data.level,
-                    year=data.year,
-                    criteria_set_id=data.criteria_set_id,
-                    actor=who,
-                    today=today(),
-                )
+            n = cmd.create_nomination(
+                subject_id=data.subject_id,
+                title=data.title,
+                tier=data.tier,
+                level=data.level,
+                year=data.year,
+                criteria_set_id=data.criteria_set_id,
+                actor=who,
+                today=today(),
             )
+            return nomination_out(n, cmd.deadline_row(n.title, n.tier, n.level, n.year))
 
         return await create_once(
             request,
@@ -149,9 +180,12 @@ class NominationController(NominationListing, Controller):
         self, request: Request[Any, Any, Any], slug: FromPath[str], nomination_id: FromPath[UUID]
     ) -> NominationOut:
         cmd = commands(request)
-        return nomination_out(
-            await in_thread(lambda: cmd.get(Nomination, nomination_id, "nomination"))
-        )
+
+        def read() -> NominationOut:
+            n = cmd.get(Nomination, nomination_id, "nomination")
+            return nomination_out(n, cmd.deadline_row(n.title, n.tier, n.level, n.year))
+
+        return await in_thread(read)
 
     async def _act(
         self,
@@ -162,19 +196,23 @@ class NominationController(NominationListing, Controller):
         scores: tuple[IndicatorScore, ...] = (),
         evidence: tuple[Evidence, ...] = (),
         reasons: tuple[str, ...] = (),
+        filed_on: date | None = None,
     ) -> NominationOut:
         cmd, who = commands(request), actor(request)
-        n = await in_thread(
-            lambda: cmd.act_on_nomination(
+
+        def act() -> NominationOut:
+            n = cmd.act_on_nomination(
                 nomination_id,
                 action,
                 actor=who,
                 scores=scores,
                 evidence=evidence,
                 reasons=reasons,
+                filed_on=filed_on,
             )
-        )
-        return nomination_out(n)
+            return nomination_out(n, cmd.deadline_row(n.title, n.tier, n.level, n.year))
+
+        return await in_thread(act)
 
     @post(
         "/{nomination_id:uuid}/self-assessment",
@@ -230,13 +268,20 @@ class NominationController(NominationListing, Controller):
         "/{nomination_id:uuid}/submit",
         opt=roles(*OFFICERS),
         status_code=200,
-        summary="Submit the dossier",
-        responses=problem_responses(401, 403, 404, 409, 422),
+        summary="Submit the dossier (nộp hồ sơ), optionally with the day it was filed",
+        description="The response shows the dossier deadline and whether it was filed late; "
+        "a late dossier is not refused.",
+        responses=problem_responses(400, 401, 403, 404, 409, 422),
     )
     async def submit(
-        self, request: Request[Any, Any, Any], slug: FromPath[str], nomination_id: FromPath[UUID]
+        self,
+        request: Request[Any, Any, Any],
+        slug: FromPath[str],
+        nomination_id: FromPath[UUID],
+        data: JSONBody[SubmitIn | None] = None,
     ) -> NominationOut:
-        return await self._act(request, nomination_id, "submit")
+        filed_on = (data.filed_on if data else None) or today()
+        return await self._act(request, nomination_id, "submit", filed_on=filed_on)
 
     @post(
         "/{nomination_id:uuid}/resubmit",

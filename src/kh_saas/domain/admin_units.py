@@ -48,6 +48,12 @@ class Era(StrEnum):
     CURRENT = "current"  # hai cấp (tỉnh → xã), from 1 July 2025
 
 
+def era_on(day: date) -> Era:
+    """The system a unit named on ``day`` belongs to (a unit code means another unit after
+    1 July 2025 if it was reused)."""
+    return Era.LEGACY if day < REFORM_DATE else Era.CURRENT
+
+
 class UnitType(StrEnum):
     """Loại đơn vị hành chính. Stored in events: never rename a member, add new ones."""
 

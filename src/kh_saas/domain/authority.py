@@ -68,8 +68,13 @@ class AuthorityRow(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
 _BEFORE = date(2025, 6, 30)
 
 
-def _levels(title: Title, tier: Tier) -> tuple[int | None, ...]:
-    return (1, 2) if scheme_for(title, tier) is Scheme.LEVELS else (None,)
+def _levels(title: Title, tier: Tier, valid_from: date | None) -> tuple[int | None, ...]:
+    return (1, 2) if scheme_for(title, tier, _year(valid_from)) is Scheme.LEVELS else (None,)
+
+
+def _year(valid_from: date | None) -> int | None:
+    """The first assessment year a row decides: rows from 1 July 2025 decide 2025 onward."""
+    return None if valid_from is None else valid_from.year
 
 
 def _rows(
@@ -101,7 +106,7 @@ def _rows(
             direct_allowed=direct,
             source=source,
         )
-        for level in _levels(title, tier)
+        for level in _levels(title, tier, valid_from)
     ]
 
 
@@ -132,7 +137,10 @@ def default_matrix() -> tuple[AuthorityRow, ...]:
     """National defaults before and after 1 July 2025 (see ``docs/rules.md``)."""
     c, u = Title.LEARNING_COMMUNITY, Title.LEARNING_UNIT
     tt25, tt24 = "TT 25/2023/TT-BGDĐT", "TT 24/2023/TT-BGDĐT"
-    reform = "NĐ 142/2025/NĐ-CP (district powers to communes); post-reform row unverified"
+    reform = (
+        "NĐ 142/2025/NĐ-CP and TT 10/2025/TT-BGDĐT (district powers divided between province "
+        "and commune); MOET's 2025 amendments to TT 24/25 not found: probable"
+    )
     rows = [
         *_association_rows(),
         # Before the reform (three-tier government).
@@ -149,6 +157,11 @@ def default_matrix() -> tuple[AuthorityRow, ...]:
         *_rows(c, Tier.COMMUNE, evaluating="UBND xã", receiving="Sở GD&ĐT",
                office=Office.PROVINCE_EDUCATION_DIRECTOR, dossier="02-28", decision="03-31",
                valid_from=REFORM_DATE, source=f"{tt25}; {reform}"),
+        # After the reform the district tier's units are commune-managed: the commune
+        # chairman recognises them at commune tier, as the district chairman did.
+        *_rows(u, Tier.COMMUNE, evaluating="Tổ đánh giá của đơn vị", receiving="UBND xã",
+               office=Office.COMMUNE_CHAIRMAN, dossier="01-15", decision="02-15",
+               valid_from=REFORM_DATE, source=f"{tt24}; {reform}"),
         # Unchanged by the reform.
         *_rows(c, Tier.PROVINCE, evaluating="UBND tỉnh", receiving="Bộ GD&ĐT",
                office=Office.EDUCATION_MINISTER, source=tt25),
@@ -171,7 +184,8 @@ def check_rows(rows: Sequence[AuthorityRow]) -> None:
                 "a district-tier row must end before 1 July 2025",
                 field=f"{field}.valid_to",
             )
-        if (row.level is None) != (scheme_for(row.title, row.tier) is Scheme.POINTS):
+        scheme = scheme_for(row.title, row.tier, _year(row.valid_from))
+        if (row.level is None) != (scheme is Scheme.POINTS):
             raise RuleViolation(
                 "levels_scheme",
                 f"{row.title} at {row.tier} tier "

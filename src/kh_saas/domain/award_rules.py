@@ -18,14 +18,22 @@ from eventsourcing.domain import Aggregate, event
 from kh_saas.domain.award_vocabulary import (
     GIAY_KHEN,
     GOOD_OR_BETTER,
+    MOVEMENT_REVIEWS,
     NOT_MERIT,
     SIGNER_OF,
     AwardForm,
+    Occasion,
     Rating,
     RecipientKind,
     SuspensionReason,
 )
-from kh_saas.domain.awards import Achievement, AwardIssuer, AwardLine, period_years
+from kh_saas.domain.awards import (
+    DEFAULT_MOVEMENT,
+    Achievement,
+    AwardIssuer,
+    AwardLine,
+    period_years,
+)
 from kh_saas.domain.errors import RuleViolation
 from kh_saas.domain.ids import stable_id
 from kh_saas.domain.rules import RULES
@@ -142,10 +150,38 @@ class RuleResult(msgspec.Struct, frozen=True, kw_only=True):
     passed: bool
     explanation: str
     source: str
+    #: The alternative route (một trong các tiêu chuẩn) this result belongs to, e.g. "73.1.b";
+    #: ``None`` for a rule every award must pass. A route is met when all its results pass.
+    route: str | None = None
 
 
-def _result(rule: str, passed: bool, explanation: str) -> RuleResult:
-    return RuleResult(rule=rule, passed=passed, explanation=explanation, source=RULES[rule].source)
+def _result(rule: str, passed: bool, explanation: str, route: str | None = None) -> RuleResult:
+    return RuleResult(
+        rule=rule, passed=passed, explanation=explanation, source=RULES[rule].source, route=route
+    )
+
+
+def routes_met(results: Sequence[RuleResult]) -> list[str]:
+    """The routes whose every result passed."""
+    routes: dict[str, bool] = {}
+    for r in results:
+        if r.route is not None:
+            routes[r.route] = routes.get(r.route, True) and r.passed
+    return [route for route, ok in routes.items() if ok]
+
+
+def failing(results: Sequence[RuleResult]) -> list[RuleResult]:
+    """What makes the subject ineligible: every failing rule outside the routes and, when no
+    route is met, the failing results of every route (so each alternative says what it lacks)."""
+    plain = [r for r in results if r.route is None and not r.passed]
+    has_routes = any(r.route is not None for r in results)
+    if not has_routes or routes_met(results):
+        return plain
+    return plain + [r for r in results if r.route is not None and not r.passed]
+
+
+def eligible(results: Sequence[RuleResult]) -> bool:
+    return not failing(results)
 
 
 def explain(
@@ -154,8 +190,13 @@ def explain(
     achievement: Achievement,
     signed_on: date,
     criteria: Sequence[GiayKhenCriterion] = DEFAULT_GIAY_KHEN,
+    *,
+    attested: bool = False,
 ) -> list[RuleResult]:
-    """Every rule that applies to this subject, form and achievement, with its verdict."""
+    """Every rule that applies to this subject, form and achievement, with its verdict.
+
+    ``attested``: the decision follows a proposal the council approved, whose minutes attest
+    what the records cannot show (an outstanding achievement in the field, a contribution)."""
     results: list[RuleResult] = []
     if history.kind is None:
         return [_result("award_recipient_kind", False, "no such subject in this province")]
@@ -194,20 +235,20 @@ def explain(
             else "no discipline, investigation, inspection or complaint is recorded",
         )
     )
-    if form is AwardForm.PM_CERTIFICATE and kind is RecipientKind.INDIVIDUAL:
-        results += _pm_individual(history, achievement)
-    else:
-        results.append(
-            _result(
-                "no_lower_prerequisite", True, f"{form} does not require an earlier, lower award"
-            )
-        )
+    results.append(
+        _result("no_lower_prerequisite", True, f"{form} does not require an earlier, lower award")
+    )
+    if form is AwardForm.PM_CERTIFICATE:
+        results += _routes(_pm_routes(history, kind, achievement), "Art. 73")
+    elif form in (AwardForm.PROVINCE_CERTIFICATE, AwardForm.MINISTRY_CERTIFICATE):
+        results += _routes(_province_routes(history, kind, achievement, attested), "Art. 74")
     if form in GIAY_KHEN:
         results += _giay_khen(history, form, kind, achievement, criteria)
     return results
 
 
 PM_WINDOW = 5  # years of ratings and emulation titles a PM certificate looks back on
+PROVINCE_WINDOW = 2  # 74.1.d: two consecutive excellent years
 
 
 @dataclass(frozen=True)
@@ -242,10 +283,14 @@ def history_needs(
     own = [c for c in criteria if c.form is form] if form in GIAY_KHEN else []
     streaks = [c for c in own if c.title is not None and c.consecutive_years]
     merits = {c.recipient_kind for c in own if c.min_rating is not None}
+    window = 1
     if form is AwardForm.PM_CERTIFICATE:
+        merits |= {RecipientKind.INDIVIDUAL, RecipientKind.COLLECTIVE}
+        window = PM_WINDOW
+    elif form in (AwardForm.PROVINCE_CERTIFICATE, AwardForm.MINISTRY_CERTIFICATE):
         merits.add(RecipientKind.INDIVIDUAL)
+        window = PROVINCE_WINDOW
     longest = max((c.consecutive_years for c in streaks), default=0)
-    window = PM_WINDOW if form is AwardForm.PM_CERTIFICATE else 1
     return HistoryNeeds(
         title_years=range(end - longest + 1, end + 1),
         merit_years=range(end - window + 1, end + 1),
@@ -254,7 +299,68 @@ def history_needs(
     )
 
 
-def _pm_individual(history: SubjectHistory, achievement: Achievement) -> list[RuleResult]:
+def _routes(results: list[RuleResult], article: str) -> list[RuleResult]:
+    """The routes' results, preceded by the rule that one of them must be met."""
+    met = routes_met(results)
+    summary = _result(
+        "award_route",
+        bool(met),
+        (
+            f"meets {article} route(s) " + ", ".join(met)
+            if met
+            else f"meets none of {article}'s routes: "
+            + ", ".join(sorted({r.route for r in results if r.route}))
+        ),
+    )
+    return [summary, *results]
+
+
+def _movement_route(achievement: Achievement, route: str, *, by_pm: bool) -> RuleResult:
+    """Route "a": an outstanding achievement "bình xét" in an emulation movement (for the PM's
+    certificate, one the President, Government or Prime Minister launched)."""
+    review = achievement.occasion in MOVEMENT_REVIEWS
+    pm_movement = achievement.movement == DEFAULT_MOVEMENT  # launched by QĐ 1315/QĐ-TTg
+    ok = review and (pm_movement or not by_pm)
+    return _result(
+        "award_route_movement",
+        ok,
+        (
+            f"assessed at the {achievement.occasion} of {achievement.movement}"
+            + (" (launched by the Prime Minister, QĐ 1315/QĐ-TTg)" if pm_movement else "")
+            if ok
+            else f"{achievement.occasion} of {achievement.movement} is not a review of a "
+            f"movement launched by the {'Prime Minister' if by_pm else 'province or ministry'}"
+        ),
+        route=route,
+    )
+
+
+def _pm_routes(
+    history: SubjectHistory, kind: RecipientKind, achievement: Achievement
+) -> list[RuleResult]:
+    clause = {RecipientKind.INDIVIDUAL: "1", RecipientKind.COLLECTIVE: "3"}.get(kind, "4")
+    movement = _movement_route(achievement, f"73.{clause}.a", by_pm=True)
+    if kind is RecipientKind.HOUSEHOLD:
+        # 73 (households): gương mẫu, with large contributions in effort, land or assets.
+        return [
+            movement,
+            _result(
+                "pm_household_contribution",
+                False,
+                "large contributions in effort, land or assets are attested by the dossier, "
+                "not recorded here: the route is not checked",
+                route="73.4",
+            ),
+        ]
+    return [movement, *_pm_merit(history, kind, achievement, route=f"73.{clause}.b")]
+
+
+def _pm_merit(
+    history: SubjectHistory, kind: RecipientKind, achievement: Achievement, *, route: str
+) -> list[RuleResult]:
+    """73.1.b: an earlier ministry or province certificate, *then* ("sau đó") five consecutive
+    years rated good or better up to the proposal, with three CSTĐCS in them (individuals);
+    73.3.b for collectives reads the same certificate and years (its other terms: probable)."""
     end = period_years(achievement.period)[-1]
     window = range(end - PM_WINDOW + 1, end + 1)
     prior = [
@@ -264,16 +370,29 @@ def _pm_individual(history: SubjectHistory, achievement: Achievement) -> list[Ru
         and not a.annulled
     ]
     merit_prior = [a for a in prior if a.achievement.occasion not in NOT_MERIT]
+    before = [a for a in merit_prior if _counts_before(a, window.start)]
     results = [
         _result(
             "pm_prior_certificate",
-            bool(merit_prior),
+            bool(before),
             (
-                f"holds {merit_prior[0].form} for {merit_prior[0].achievement.period}"
-                if merit_prior
-                else "needs an earlier province or ministry certificate"
-                + (" (thematic and sudden awards do not count)" if prior else "")
+                f"holds {before[-1].form} for {before[-1].achievement.period} "
+                f"(signed {before[-1].signed_on}), before {window.start}–{end}"
+                if before
+                else (
+                    f"the earlier certificate ({merit_prior[-1].achievement.period}, signed "
+                    f"{merit_prior[-1].signed_on}) is not before the five years "
+                    f"{window.start}–{end}: they must come after it"
+                    if merit_prior
+                    else "needs an earlier province or ministry certificate"
+                    + (
+                        " (thematic, sudden and movement-review awards do not count)"
+                        if prior
+                        else ""
+                    )
+                )
             ),
+            route=route,
         ),
     ]
     if prior and not merit_prior:
@@ -281,7 +400,8 @@ def _pm_individual(history: SubjectHistory, achievement: Achievement) -> list[Ru
             _result(
                 "thematic_not_merit",
                 False,
-                "the only earlier certificates are thematic or sudden awards",
+                "the only earlier certificates are thematic, sudden or movement-review awards",
+                route=route,
             )
         )
     good = 0
@@ -293,18 +413,69 @@ def _pm_individual(history: SubjectHistory, achievement: Achievement) -> list[Ru
     results.append(
         _result(
             "pm_five_good_years",
-            good >= 5,
-            (f"{good} consecutive year(s) rated good or better up to {end}; 5 needed"),
+            good >= PM_WINDOW,
+            f"{good} consecutive year(s) rated good or better up to {end}; 5 needed",
+            route=route,
         )
     )
-    cstdcs = sum(CSTDCS in history.emulation_titles.get(y, ()) for y in window)
-    results.append(
-        _result(
-            "pm_three_cstdcs",
-            cstdcs >= 3,
-            (f"{cstdcs} 'Chiến sĩ thi đua cơ sở' title(s) in {window[0]}–{end}; 3 needed"),
+    if kind is RecipientKind.INDIVIDUAL:
+        cstdcs = sum(CSTDCS in history.emulation_titles.get(y, ()) for y in window)
+        results.append(
+            _result(
+                "pm_three_cstdcs",
+                cstdcs >= 3,
+                f"{cstdcs} 'Chiến sĩ thi đua cơ sở' title(s) in {window[0]}–{end}; 3 needed",
+                route=route,
+            )
         )
+    return results
+
+
+_NOT_COUNTED = " (thematic, sudden and movement-review awards do not count)"
+
+
+def _counts_before(award: PastAward, first_year: int) -> bool:
+    """The five years count from the earlier certificate on: none of them may lie in its
+    achievement period, nor before the year it was signed (NĐ 98/2023 Art. 4)."""
+    return first_year > period_years(award.achievement.period)[-1] and (
+        first_year >= award.signed_on.year
     )
+
+
+def _province_routes(
+    history: SubjectHistory, kind: RecipientKind, achievement: Achievement, attested: bool
+) -> list[RuleResult]:
+    clause = {RecipientKind.INDIVIDUAL: "1", RecipientKind.COLLECTIVE: "2"}.get(kind, "3")
+    movement = _movement_route(achievement, f"74.{clause}.a", by_pm=False)
+    sudden = achievement.occasion is Occasion.SUDDEN
+    field = _result(
+        "award_route_attested",
+        sudden or attested,
+        (
+            "a sudden (đột xuất) achievement"
+            if sudden
+            else "the council's approved proposal attests the achievement"
+            if attested
+            else "an outstanding achievement in the field or a large contribution is attested "
+            "by the council's approved proposal; none is attached"
+        ),
+        route=f"74.{clause}.b–c",
+    )
+    results = [movement, field]
+    if kind is RecipientKind.INDIVIDUAL:
+        end = period_years(achievement.period)[-1]
+        years = range(end - PROVINCE_WINDOW + 1, end + 1)
+        excellent = [y for y in years if history.ratings.get(y) is Rating.EXCELLENT]
+        cstdcs = [y for y in years if CSTDCS in history.emulation_titles.get(y, ())]
+        results.append(
+            _result(
+                "province_excellent_years",
+                len(excellent) == PROVINCE_WINDOW and len(cstdcs) == PROVINCE_WINDOW,
+                f"rated excellent in {len(excellent)} and 'Chiến sĩ thi đua cơ sở' in "
+                f"{len(cstdcs)} of {years.start}–{end}; 2 of each needed",
+                route="74.1.d",
+            )
+        )
     return results
 
 
@@ -388,6 +559,7 @@ def check_award_lines(
     lines: Sequence[AwardLine],
     histories: Sequence[SubjectHistory],
     criteria: Sequence[GiayKhenCriterion],
+    attested: bool = False,
 ) -> list[LineFailure]:
     failures: list[LineFailure] = []
     seen: set[UUID] = set()
@@ -410,7 +582,8 @@ def check_award_lines(
                 )
             )
             continue
-        for r in explain(history, form, achievement, signed_on, criteria):
-            if not r.passed:
-                failures.append(LineFailure(index, line.subject_id, r.rule, r.explanation))
+        results = explain(history, form, achievement, signed_on, criteria, attested=attested)
+        for r in failing(results):
+            why = r.explanation if r.route is None else f"route {r.route}: {r.explanation}"
+            failures.append(LineFailure(index, line.subject_id, r.rule, why))
     return failures

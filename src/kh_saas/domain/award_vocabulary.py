@@ -34,8 +34,15 @@ class Occasion(StrEnum):
     SUDDEN = "sudden"  # đột xuất
 
 
-#: Awards for these occasions never count toward merit-based ones (NĐ 152/2025 Art. 4).
-NOT_MERIT = frozenset({Occasion.THEMATIC, Occasion.SUDDEN})
+#: Awards for these occasions never count toward merit-based (công trạng) ones: sudden and
+#: thematic awards (NĐ 98/2023 Art. 4.3; NĐ 152/2025 Art. 4), and the reviews of an emulation
+#: movement (sơ kết, tổng kết), which are movement awards "theo đợt, chuyên đề" (Law 06/2022
+#: Art. 8): e.g. QĐ 1315/QĐ-TTg's 2025 interim and 2030 final reviews.
+NOT_MERIT = frozenset(
+    {Occasion.THEMATIC, Occasion.SUDDEN, Occasion.INTERIM_REVIEW, Occasion.FINAL_REVIEW}
+)
+#: Movement reviews: the occasions at which achievements in a movement are "bình xét".
+MOVEMENT_REVIEWS = frozenset({Occasion.INTERIM_REVIEW, Occasion.FINAL_REVIEW, Occasion.THEMATIC})
 
 
 class RecipientKind(StrEnum):

@@ -15,6 +15,7 @@ from uuid import UUID
 import msgspec
 from eventsourcing.domain import Aggregate, event
 
+from kh_saas.domain.admin_units import era_on
 from kh_saas.domain.award_vocabulary import (
     SIGNER_OF,
     AwardForm,
@@ -24,6 +25,7 @@ from kh_saas.domain.award_vocabulary import (
     RecipientKind,
     SuspensionReason,
 )
+from kh_saas.domain.document_numbers import NumberWarning
 from kh_saas.domain.errors import Conflict, IllegalTransition, RuleViolation
 from kh_saas.domain.ids import stable_id
 from kh_saas.domain.nominations import Evidence
@@ -285,7 +287,12 @@ class AwardDecision(Aggregate):
     @staticmethod
     def create_id(issuer: AwardIssuer, number: str, signed_on: date) -> UUID:
         return stable_id(
-            "award-decision", issuer.signer, issuer.unit_code or "-", str(signed_on.year), number
+            "award-decision",
+            issuer.signer,
+            issuer.unit_code or "-",
+            era_on(signed_on),
+            str(signed_on.year),
+            number,
         )
 
     @event("Signed")
@@ -303,6 +310,7 @@ class AwardDecision(Aggregate):
         total_bonus_vnd: int,
         proposal_id: UUID | None,
         actor: str,
+        warnings: tuple[NumberWarning, ...] = (),
     ) -> None:
         self.number = number
         self.signed_on = signed_on
@@ -314,6 +322,7 @@ class AwardDecision(Aggregate):
         self.base_salary_vnd = base_salary_vnd
         self.total_bonus_vnd = total_bonus_vnd
         self.proposal_id = proposal_id
+        self.warnings = warnings
         self.corrections: tuple[str, ...] = ()
 
     @event("Corrected")
@@ -419,7 +428,12 @@ class AwardAnnulment(Aggregate):
     @staticmethod
     def create_id(issuer: AwardIssuer, number: str, signed_on: date) -> UUID:
         return stable_id(
-            "award-annulment", issuer.signer, issuer.unit_code or "-", str(signed_on.year), number
+            "award-annulment",
+            issuer.signer,
+            issuer.unit_code or "-",
+            era_on(signed_on),
+            str(signed_on.year),
+            number,
         )
 
     @event("Signed")
@@ -434,6 +448,7 @@ class AwardAnnulment(Aggregate):
         explanation: str,
         award_ids: tuple[UUID, ...],
         actor: str,
+        warnings: tuple[NumberWarning, ...] = (),
     ) -> None:
         self.number = number
         self.signed_on = signed_on
@@ -442,6 +457,7 @@ class AwardAnnulment(Aggregate):
         self.reason = reason
         self.explanation = explanation
         self.award_ids = award_ids
+        self.warnings = warnings
 
 
 # --- suspensions and merit records ---------------------------------------------------------

@@ -13,7 +13,7 @@ from datetime import date
 from uuid import UUID
 
 from kh_saas.domain.authority import REFORM_DATE, AuthorityRow
-from kh_saas.domain.document_numbers import check_document_number
+from kh_saas.domain.document_numbers import check_signed_number
 from kh_saas.domain.errors import RuleViolation
 from kh_saas.domain.nominations import NominationStatus
 from kh_saas.domain.recognitions import Issuer, Recipient, upgrade_from
@@ -75,7 +75,7 @@ MAX_RECIPIENTS = 50_000
 
 def check_decision_header(draft: DecisionDraft, row: AuthorityRow | None, today: date) -> None:
     """Rules of the decision as a whole; raises on the first that fails."""
-    check_document_number(draft.number)
+    check_signed_number(draft.number, draft.signed_on)
     if draft.signed_on > today:
         raise RuleViolation("decision_number", "signed in the future", field="signed_on")
     if not 1 <= len(draft.recipients) <= MAX_RECIPIENTS:
@@ -88,7 +88,7 @@ def check_decision_header(draft: DecisionDraft, row: AuthorityRow | None, today:
             "no district-tier recognition may be decided on or after 1 July 2025",
             field="tier",
         )
-    levels = scheme_for(draft.title, draft.tier) is Scheme.LEVELS
+    levels = scheme_for(draft.title, draft.tier, draft.year) is Scheme.LEVELS
     if levels and draft.level not in (1, 2):
         raise RuleViolation("levels_scheme", "this title and tier need level 1 or 2", field="level")
     if not levels and draft.level is not None:
@@ -154,7 +154,9 @@ def _problems(
         problems.append(("one_title_per_year", f"already holds {draft.title} for {draft.year}"))
     problems += _nomination_problems(draft, row, recipient, fact.nomination)
     if draft.level == 2:
-        problems += _upgrade_problems(draft, fact.prior)
+        problems += upgrade_problems(
+            draft.tier, fact.prior, requested_on(row, draft.year, draft.signed_on)
+        )
     return problems
 
 
@@ -187,13 +189,49 @@ def _nomination_problems(
     return problems
 
 
-def _upgrade_problems(draft: DecisionDraft, prior: tuple[PriorRecognition, ...]) -> list[Problem]:
+def requested_on(row: AuthorityRow | None, year: int, fallback: date) -> date:
+    """When a level is requested (đề nghị) for an assessment year: by the dossier deadline of
+    the following year if the authority matrix names one, else ``fallback``."""
+    due = dossier_due(row, year)
+    return fallback if due is None else due
+
+
+def dossier_due(row: AuthorityRow | None, year: int) -> date | None:
+    """The day a dossier for assessment year ``year`` must reach the receiving body."""
+    return _day(year + 1, row.dossier_deadline) if row is not None else None
+
+
+def decision_due(row: AuthorityRow | None, year: int) -> date | None:
+    return _day(year + 1, row.decision_deadline) if row is not None else None
+
+
+def _day(year: int, month_day: str | None) -> date | None:
+    if month_day is None:
+        return None
+    month, day = (int(x) for x in month_day.split("-"))
+    try:
+        return date(year, month, day)
+    except ValueError:  # 02-29 in a common year
+        return date(year, 3, 1)
+
+
+def upgrade_problems(
+    tier: Tier, prior: Sequence[PriorRecognition], requested: date
+) -> list[Problem]:
+    """Level 2 may be *requested* only 12 months or more after the level-1 decision: the
+    request date is the dossier deadline (TT 24/25), not the day level 2 is signed."""
     rule = "level2_after_12_months"
-    level_one = [p for p in prior if p.level == 1 and p.tier is draft.tier and not p.revoked]
+    level_one = [p for p in prior if p.level == 1 and p.tier is tier and not p.revoked]
     if not level_one:
         return [(rule, "level 2 needs an earlier level-1 recognition")]
     first = min(p.signed_on for p in level_one)
     allowed = upgrade_from(1, first)
-    if allowed is not None and draft.signed_on < allowed:
-        return [(rule, f"level 1 was decided on {first}; level 2 only from {allowed}")]
+    if allowed is not None and requested < allowed:
+        return [
+            (
+                rule,
+                f"level 1 was decided on {first}; level 2 may be requested from {allowed}, "
+                f"and this request dates from {requested} (the dossier deadline)",
+            )
+        ]
     return []

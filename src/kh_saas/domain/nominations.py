@@ -9,6 +9,7 @@ draft / submitted / returned ──withdraw──► withdrawn
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
@@ -78,7 +79,7 @@ class Nomination(Aggregate):
         criteria_set_id: UUID,
         actor: str,
     ) -> None:
-        check_nomination(subject_kind, title, tier, level)
+        check_nomination(subject_kind, title, tier, level, year)
         self.subject_id = subject_id
         self.subject_kind = subject_kind
         self.title = title
@@ -91,6 +92,7 @@ class Nomination(Aggregate):
         self.review_scores: tuple[IndicatorScore, ...] = ()
         self.evidence: tuple[Evidence, ...] = ()
         self.reasons: tuple[str, ...] = ()
+        self.filed_on: date | None = None
 
     def _guard(self, action: str) -> None:
         if self.status not in ALLOWED[action]:
@@ -117,13 +119,15 @@ class Nomination(Aggregate):
     def _evidence_attached(self, *, items: tuple[Evidence, ...], actor: str) -> None:
         self.evidence = self.evidence + items
 
-    def submit(self, actor: str) -> None:
+    def submit(self, actor: str, filed_on: date | None = None) -> None:
+        """Nộp hồ sơ; ``filed_on`` is the day the dossier reached the receiving body."""
         self._guard("submit")
-        self._submitted(actor=actor)
+        self._submitted(actor=actor, filed_on=filed_on)
 
     @event("Submitted")
-    def _submitted(self, *, actor: str) -> None:
+    def _submitted(self, *, actor: str, filed_on: date | None = None) -> None:
         self.status = NominationStatus.SUBMITTED
+        self.filed_on = filed_on
 
     def review(self, scores: tuple[IndicatorScore, ...], criteria: CriteriaSet, actor: str) -> None:
         self._guard("review")
@@ -204,12 +208,14 @@ def _need_reasons(reasons: tuple[str, ...]) -> None:
         raise RuleViolation("approval_pass_rule", "give at least one reason", field="reasons")
 
 
-def check_nomination(kind: SubjectKind, title: Title, tier: Tier, level: int | None) -> None:
+def check_nomination(
+    kind: SubjectKind, title: Title, tier: Tier, level: int | None, year: int | None = None
+) -> None:
     if TITLE_SUBJECT[title] is not kind:
         raise RuleViolation(
             "title_subject_kind", f"{title} is not given to a {kind}", field="title"
         )
-    if scheme_for(title, tier) is Scheme.LEVELS:
+    if scheme_for(title, tier, year) is Scheme.LEVELS:
         if level not in (1, 2):
             raise RuleViolation(
                 "levels_scheme", f"{title} at {tier} tier needs level 1 or 2", field="level"

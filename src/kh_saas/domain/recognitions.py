@@ -14,7 +14,9 @@ from uuid import UUID
 import msgspec
 from eventsourcing.domain import Aggregate, event
 
+from kh_saas.domain.admin_units import era_on
 from kh_saas.domain.authority import Office
+from kh_saas.domain.document_numbers import NumberWarning
 from kh_saas.domain.errors import Conflict
 from kh_saas.domain.ids import stable_id
 from kh_saas.domain.vocabulary import RevocationReason, Scheme, Tier, Title, scheme_for
@@ -43,8 +45,17 @@ class Recipient(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
 
 
 def decision_id(kind: str, issuer: Issuer, number: str, signed_on: date) -> UUID:
-    """Numbers restart each year per issuing office: (office, unit, year, number) is unique."""
-    return stable_id(kind, issuer.office, issuer.unit_code or "-", str(signed_on.year), number)
+    """Numbers restart each year per issuing office: (office, unit, era, year, number) is
+    unique. The era keeps a reused code apart: 18859 was Phường Bắc Lý until 30 June 2025,
+    then Phường Đồng Thuận, and both may sign a 12/QĐ-UBND in 2025."""
+    return stable_id(
+        kind,
+        issuer.office,
+        issuer.unit_code or "-",
+        era_on(signed_on),
+        str(signed_on.year),
+        number,
+    )
 
 
 def recognition_id(subject_id: UUID, title: Title, year: int) -> UUID:
@@ -54,7 +65,7 @@ def recognition_id(subject_id: UUID, title: Title, year: int) -> UUID:
 def valid_until(title: Title, tier: Tier, year: int, signed_on: date, validity_years: int) -> date:
     """Levels: preserved 3 years after the year of recognition. Points: ``validity_years``
     after the assessment year (annual by default)."""
-    if scheme_for(title, tier) is Scheme.LEVELS:
+    if scheme_for(title, tier, year) is Scheme.LEVELS:
         return date(signed_on.year + 3, 12, 31)
     return date(year + validity_years, 12, 31)
 
@@ -90,6 +101,7 @@ class RecognitionDecision(Aggregate):
         year: int,
         recipients: tuple[Recipient, ...],
         actor: str,
+        warnings: tuple[NumberWarning, ...] = (),
     ) -> None:
         self.number = number
         self.signed_on = signed_on
@@ -100,6 +112,7 @@ class RecognitionDecision(Aggregate):
         self.level = level
         self.year = year
         self.recipients = recipients
+        self.warnings = warnings
         self.corrections: tuple[str, ...] = ()
 
     @event("Corrected")
@@ -197,6 +210,7 @@ class RevocationDecision(Aggregate):
         explanation: str,
         recognition_ids: tuple[UUID, ...],
         actor: str,
+        warnings: tuple[NumberWarning, ...] = (),
     ) -> None:
         self.number = number
         self.signed_on = signed_on
@@ -205,3 +219,4 @@ class RevocationDecision(Aggregate):
         self.reason = reason
         self.explanation = explanation
         self.recognition_ids = recognition_ids
+        self.warnings = warnings

@@ -37,10 +37,13 @@ _RULES = [
     ),
     Rule(
         "unit_tier",
-        "A learning unit is recognised at commune tier (commune-managed, association criteria), "
-        "district tier (historical) or province tier (TT 24/2023).",
-        "TT 24/2023/TT-BGDĐT Art. 1; QĐ 448/QĐ-KHVN (ĐVHT ở cơ sở)",
-        "verified",
+        "A learning unit is recognised at commune tier (commune-managed: association criteria "
+        "for assessment years before 2025, TT 24/2023 levels from 2025), district tier "
+        "(historical) or province tier (TT 24/2023).",
+        "TT 24/2023/TT-BGDĐT Art. 1; QĐ 448/QĐ-KHVN (ĐVHT ở cơ sở); NĐ 142/2025/NĐ-CP and "
+        "TT 10/2025/TT-BGDĐT (district-managed units pass to the communes; MOET's amendment of "
+        "TT 24 itself was not found, so the commune-tier levels are probable)",
+        "probable",
     ),
     Rule(
         "district_tier_ended",
@@ -52,8 +55,10 @@ _RULES = [
     ),
     Rule(
         "levels_scheme",
-        "Communities (commune/district/province tier) and units (district/province tier) are "
-        "recognised at level 1 (mức độ 1) or level 2 (mức độ 2); other titles have no level.",
+        "Communities (commune/district/province tier) and units (district/province tier, and "
+        "commune tier from assessment year 2025) are recognised at level 1 (mức độ 1) or "
+        "level 2 (mức độ 2); other titles have no level. A nomination's criteria set must use "
+        "the scheme of its title, tier and year.",
         "TT 25/2023/TT-BGDĐT; TT 24/2023/TT-BGDĐT",
         "verified",
     ),
@@ -74,7 +79,11 @@ _RULES = [
     ),
     Rule(
         "level2_after_12_months",
-        "Level 2 may be requested only 12 months or more after the level-1 decision.",
+        "Level 2 may be requested (đề nghị) only 12 months or more after the level-1 decision. "
+        "The request dates from the dossier deadline of its assessment year (28/02 of the next "
+        "year for a commune-tier community), not from the day level 2 is signed: a level-1 "
+        "decision of 20/3/2024 cannot carry a level-2 request for 2024. Checked when the "
+        "level-2 nomination is opened and again when it is decided.",
         "TT 25/2023/TT-BGDĐT; TT 24/2023/TT-BGDĐT",
         "verified",
     ),
@@ -103,10 +112,23 @@ _RULES = [
     Rule(
         "deciding_authority",
         "The deciding office must be the one the tenant's authority matrix names for the title, "
-        "tier and level on the signing date.",
+        "tier and level on the signing date. From 1 July 2025 the defaults have commune-tier "
+        "communities decided by the provincial education director and commune-tier units by "
+        "the commune chairman.",
         "TT 25/2023 (Trưởng phòng GDĐT huyện / Giám đốc Sở / Bộ trưởng); TT 24/2023 (Chủ tịch "
-        "UBND huyện / tỉnh); NĐ 142/2025/NĐ-CP (powers moved to communes)",
+        "UBND huyện / tỉnh); NĐ 142/2025/NĐ-CP, TT 10/2025/TT-BGDĐT (powers moved with the "
+        "reform; MOET's 2025 amendments to TT 24/25 were not found: the post-reform rows are "
+        "probable)",
         "configurable",
+    ),
+    Rule(
+        "dossier_deadline",
+        "A nomination shows its dossier and decision deadlines (from the matrix row in force "
+        "for its filing year) and whether it was filed late; nothing is refused on that "
+        "ground: no text makes a late dossier void.",
+        "TT 25/2023 (hồ sơ trước 28/02, quyết định trước 31/3; huyện 30/4, 31/5); TT 24/2023 "
+        "(trước 15/01, 15/02)",
+        "verified",
     ),
     Rule(
         "nomination_approved",
@@ -124,9 +146,15 @@ _RULES = [
     ),
     Rule(
         "decision_number",
-        "A decision number has the shape <number>/<type>-<issuer>, e.g. 123/QĐ-UBND; numbers "
-        "are unique per issuing office and year.",
-        "NĐ 30/2020/NĐ-CP on administrative documents, Appendix I (số, ký hiệu)",
+        "A signed act's number has the shape <number>/<type>-<issuer>, e.g. 123/QĐ-UBND "
+        "(123//QĐ-UBND or abc are refused); a year between them is the legal-normative form "
+        "and must be the signing year (07/2024/QĐ-UBND signed in 2025 is refused). Each "
+        "issuer keeps one running sequence per year (its number book): a number that runs "
+        "backwards, is reused, or carries a year in an individual act is recorded with a "
+        "warning, not refused — the paper is what was signed. Decision keys include the "
+        "issuing unit's era, since codes were reused on 1 July 2025.",
+        "NĐ 30/2020/NĐ-CP Art. 15 and Appendix I (số, ký hiệu; numbering restarts on 1 "
+        "January); Law 80/2015/QH13 on legal documents (year in the number)",
         "verified",
     ),
     Rule(
@@ -173,39 +201,91 @@ _AWARD_RULES = [
         "one_award_per_achievement",
         "One achievement (same movement, period and occasion) is rewarded once, whatever the "
         "form (enforced by a deterministic award id).",
-        "Law 06/2022/QH15 Art. 6 (không khen nhiều hình thức cho một thành tích)",
+        "Law 06/2022/QH15 Art. 5.2 (không tặng nhiều hình thức khen thưởng cho một thành "
+        "tích; Art. 6 was the 2003 law's)",
         "verified",
     ),
     Rule(
         "no_lower_prerequisite",
         "A lower award is not a prerequisite for a higher one, except where a form's own "
         "criteria say so.",
-        "NĐ 152/2025/NĐ-CP Art. 4",
+        "NĐ 98/2023/NĐ-CP Art. 4.1; NĐ 152/2025/NĐ-CP Art. 4",
         "verified",
     ),
     Rule(
+        "award_route",
+        "A Bằng khen needs one of its article's alternative routes (một trong các tiêu chuẩn): "
+        "the PM certificate one of Art. 73's, the province or ministry certificate one of "
+        "Art. 74's. Eligibility shows every route and which are met; a refusal lists what "
+        "each route lacks. Routes that rest on the council's judgement alone (73.1.c–d: many "
+        "achievements of wide influence, extraordinary ones) are not modelled.",
+        "Law 06/2022/QH15 Art. 73, 74",
+        "verified",
+    ),
+    Rule(
+        "award_route_movement",
+        "Route a: an outstanding achievement assessed (bình xét) at the review of an emulation "
+        "movement — for the PM certificate one launched by the President, Government or Prime "
+        "Minister (this movement: QĐ 1315/QĐ-TTg), for a province or ministry certificate one "
+        "the province or ministry runs.",
+        "Law 06/2022/QH15 Art. 73.1.a, 73.3.a; Art. 74.1.a, 74.2.a; QĐ 1315/QĐ-TTg (2023)",
+        "probable",
+    ),
+    Rule(
         "pm_prior_certificate",
-        "A Prime Minister's certificate for an individual requires an earlier province or "
-        "ministry certificate.",
-        "Law 06/2022/QH15 Art. 73.1.b",
+        "Route 73.1.b (and 73.3.b for collectives): an earlier province or ministry "
+        "certificate, merit-based (not thematic, sudden or a movement review), before the five "
+        "years that follow.",
+        "Law 06/2022/QH15 Art. 73.1.b (đã được tặng Bằng khen cấp bộ, ban, ngành, tỉnh); "
+        "NĐ 98/2023/NĐ-CP Art. 4.3",
         "verified",
     ),
     Rule(
         "pm_five_good_years",
-        "… and five consecutive years rated 'completed tasks well' or better up to the proposal.",
-        "Law 06/2022/QH15 Art. 73.1.b",
+        "… then ('sau đó') five consecutive years rated 'completed tasks well' or better up "
+        "to the proposal, none of them within the earlier certificate's period or before its "
+        "signing year. Collectives (73.3.b): the same years; the clause's further terms are "
+        "not modelled.",
+        "Law 06/2022/QH15 Art. 73.1.b; Art. 73.3.b (collective clause: probable)",
         "verified",
     ),
     Rule(
         "pm_three_cstdcs",
-        "… with three 'Chiến sĩ thi đua cơ sở' titles within those five years.",
+        "… with three 'Chiến sĩ thi đua cơ sở' titles within those five years (individuals).",
         "Law 06/2022/QH15 Art. 73.1.b",
         "verified",
     ),
     Rule(
+        "pm_household_contribution",
+        "A household's PM certificate rests on large contributions in effort, land or assets, "
+        "which the dossier attests: the route is shown, not checked from records, so a "
+        "household qualifies by route a (a movement review) or not at all here.",
+        "Law 06/2022/QH15 Art. 73 (household clause; exact thresholds not found)",
+        "probable",
+    ),
+    Rule(
+        "award_route_attested",
+        "Routes 74.1.b–c (an outstanding or sudden achievement in the field, a large "
+        "contribution): met by a sudden (đột xuất) achievement, or by a decision that follows "
+        "a proposal the council approved (its minutes attest the achievement).",
+        "Law 06/2022/QH15 Art. 74.1.b, c; Art. 84 (biên bản xét)",
+        "probable",
+    ),
+    Rule(
+        "province_excellent_years",
+        "Route 74.1.d: two consecutive years rated 'completed tasks excellently', with a "
+        "'Chiến sĩ thi đua cơ sở' title in each, up to the proposal (individuals).",
+        "Law 06/2022/QH15 Art. 74.1.d (wording not found: the clause on earlier CSTĐCS titles "
+        "is summarised)",
+        "probable",
+    ),
+    Rule(
         "thematic_not_merit",
-        "Thematic (chuyên đề) and sudden (đột xuất) awards do not count toward merit-based awards.",
-        "NĐ 152/2025/NĐ-CP Art. 4",
+        "Thematic (chuyên đề), sudden (đột xuất) and movement-review awards — the 2025 "
+        "interim and 2030 final reviews of QĐ 1315/QĐ-TTg's movement — do not count toward "
+        "merit-based awards.",
+        "Law 06/2022/QH15 Art. 8 (khen thưởng phong trào thi đua theo đợt, chuyên đề); "
+        "NĐ 98/2023/NĐ-CP Art. 4.3; NĐ 152/2025/NĐ-CP Art. 4; QĐ 1315/QĐ-TTg",
         "verified",
     ),
     Rule(
@@ -242,12 +322,24 @@ _AWARD_RULES = [
     ),
     Rule(
         "award_bonus",
-        "Bonus = multiplier × base salary in force on the decision date; from 1 July 2025: "
-        "PM certificate 3.0, province/ministry certificate 1.5, Giấy khen 0.3 (before: 1.0, "
-        "0.5, 0.15–0.3); households 1.5×, collectives 2× the individual bonus; base salary "
-        "2,340,000 VND from 1 July 2024.",
-        "NĐ 152/2025/NĐ-CP Art. 54; NĐ 98/2023/NĐ-CP Art. 71–73 (pre-2025 figures probable); "
-        "NĐ 73/2024/NĐ-CP",
+        "Bonus = multiplier × base salary in force on the decision date. From 1 July 2025: "
+        "PM certificate 3.5, province/ministry certificate 1.5, Giấy khen 0.3. From 1 January "
+        "2024 to 30 June 2025: PM 3.5, province/ministry 1.0, Giấy khen 0.3, the commune "
+        "chairman's Giấy khen 0.15. Households get 1.5×, collectives 2× the individual bonus. "
+        "Base salary 2,340,000 VND from 1 July 2024, 2,530,000 from 1 July 2026. Served, with "
+        "each figure's source, at GET /bonus-tables.",
+        "NĐ 152/2025/NĐ-CP Art. 54.1 a, b (3.5 per Vietnamese sources; an earlier 3.0 came "
+        "from a machine translation); NĐ 98/2023/NĐ-CP Art. 58 (its text not found: the "
+        "figures are NĐ 91/2017 Art. 73's, which the press reports unchanged); NĐ 73/2024/NĐ-CP; "
+        "NĐ 161/2026/NĐ-CP (reported, text not found)",
+        "probable",
+    ),
+    Rule(
+        "bonus_rounding",
+        "An amount, once multiplied, is rounded to the nearest ten thousand đồng, halves up "
+        "(223,500 → 220,000; 1,053,000 → 1,050,000; 225,000 → 230,000).",
+        "NĐ 91/2017/NĐ-CP Art. 68.2 and NĐ 98/2023/NĐ-CP (làm tròn số lên hàng chục nghìn "
+        "đồng), read with the Ministry's worked examples; NĐ 152/2025's wording not found",
         "probable",
     ),
     Rule(

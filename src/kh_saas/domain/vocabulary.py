@@ -86,12 +86,26 @@ class RevocationReason(StrEnum):
     STANDARD_NOT_MET = "standard_not_met"  # d) phát hiện sau là không đủ tiêu chuẩn
 
 
-def scheme_for(title: Title, tier: Tier) -> Scheme:
+#: From this assessment year (recognised after 1 July 2025) units managed by a commune —
+#: the former district-managed schools and agencies among them — are assessed as TT 24/2023
+#: learning units at commune tier (levels), as district tier's were.
+UNITS_LEVELS_AT_COMMUNE_FROM = 2025
+
+
+def scheme_for(title: Title, tier: Tier, year: int | None = None) -> Scheme:
     """TT 25/2023 covers communities at commune/district/province tier, TT 24/2023 units at
-    district/province tier; every other title (and village communities, commune-managed units)
-    follows the association's point criteria."""
+    district/province tier and, for assessment years from 2025 (``year``), at commune tier;
+    every other title (village communities, and commune-managed units before 2025) follows
+    the association's point criteria. ``year=None``: before the reform."""
     if title is Title.LEARNING_COMMUNITY and tier in (Tier.COMMUNE, Tier.DISTRICT, Tier.PROVINCE):
         return Scheme.LEVELS
     if title is Title.LEARNING_UNIT and tier in (Tier.DISTRICT, Tier.PROVINCE):
+        return Scheme.LEVELS
+    if (
+        title is Title.LEARNING_UNIT
+        and tier is Tier.COMMUNE
+        and year is not None
+        and year >= UNITS_LEVELS_AT_COMMUNE_FROM
+    ):
         return Scheme.LEVELS
     return Scheme.POINTS

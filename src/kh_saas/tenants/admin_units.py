@@ -35,11 +35,6 @@ LEGACY_END = REFORM_DATE - timedelta(days=1)
 
 Row = dict[str, str]
 
-#: Typos in conversion.csv's ``old_commune_code``, keyed by (code as printed, old name): the
-#: named commune has the other code in the same district of legacy_communes.csv and no
-#: conversion row of its own, while the printed code belongs to another commune.
-_OLD_CODE_FIXES = {("01615", "Xã Mỹ Hưng"): "01651", ("02485", "Xã Phú Thịnh"): "02482"}
-
 #: Name prefixes of the legacy communes known only from the conversion table.
 _COMMUNE_PREFIXES = {"Xã ": UnitType.XA, "Phường ": UnitType.PHUONG, "Thị trấn ": UnitType.THI_TRAN}
 
@@ -53,14 +48,14 @@ class _Reference:
     legacy_provinces: dict[str, Row]
     legacy_districts: dict[str, list[Row]]  # by old province
     legacy_communes: dict[str, list[Row]]  # by old province, incl. conversion-only ones
-    conversion: dict[str, list[Row]]  # by old commune code (typos fixed)
+    conversion: dict[str, list[Row]]  # by old commune code
     island_districts: dict[str, Row]  # district without communes → its special-zone row
     old_provinces: dict[str, list[str]]  # new province → old province codes
 
 
 @cache
 def _reference() -> _Reference:
-    conversion = [_fix_old_code(r) for r in read_rows("conversion.csv")]
+    conversion = read_rows("conversion.csv")
     by_old_commune: dict[str, list[Row]] = defaultdict(list)
     for row in conversion:
         if row["old_commune_code"]:
@@ -80,11 +75,6 @@ def _reference() -> _Reference:
         },
         old_provinces=_group_codes(conversion),
     )
-
-
-def _fix_old_code(row: Row) -> Row:
-    fixed = _OLD_CODE_FIXES.get((row["old_commune_code"], row["old_commune_name"]))
-    return row if fixed is None else {**row, "old_commune_code": fixed}
 
 
 def _group(rows: Iterable[Row], key: str) -> dict[str, list[Row]]:

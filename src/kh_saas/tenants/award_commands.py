@@ -41,7 +41,7 @@ from kh_saas.domain.awards import (
     period_years,
 )
 from kh_saas.domain.bonus import base_salary, bonus
-from kh_saas.domain.document_numbers import check_document_number
+from kh_saas.domain.document_numbers import check_document_number, check_signed_number
 from kh_saas.domain.errors import Conflict, DomainError, NotFound, RuleViolation
 from kh_saas.domain.nominations import Evidence
 from kh_saas.domain.recognitions import Signer
@@ -50,6 +50,7 @@ from kh_saas.domain.vocabulary import RevocationReason
 from kh_saas.tenants.application import A, TenantApplication
 from kh_saas.tenants.award_history import read_histories
 from kh_saas.tenants.commands import BulkRejected, ItemError, take_back
+from kh_saas.tenants.number_books import enter_number
 
 FIRST_YEAR = 2015  # the earliest assessment year the registers know
 
@@ -205,7 +206,7 @@ class AwardCommands:
     # --- decisions ----------------------------------------------------------------------
 
     def record_decision(self, d: DecisionInput, *, actor: str, today: date) -> AwardDecision:
-        check_document_number(d.number)
+        check_signed_number(d.number, d.signed_on)
         check_award_header(d.form, d.issuer, d.signed_on, today)
         if not 1 <= len(d.lines) <= 10_000:
             raise RuleViolation("award_signer", "a decision has 1–10,000 recipients", "recipients")
@@ -233,6 +234,7 @@ class AwardCommands:
             lines=d.lines,
             histories=histories,
             criteria=criteria,
+            attested=d.proposal_id is not None,
         )
         if failures:
             raise AwardDecisionRejected(failures)
@@ -246,6 +248,15 @@ class AwardCommands:
             )
             for x in d.lines
         )
+        book, warnings = enter_number(
+            self.app,
+            authority=d.issuer.signer,
+            unit_code=d.issuer.unit_code,
+            number=d.number,
+            signed_on=d.signed_on,
+            act="award_decision",
+            actor=actor,
+        )
         decision = AwardDecision(
             number=d.number,
             signed_on=d.signed_on,
@@ -258,6 +269,7 @@ class AwardCommands:
             total_bonus_vnd=sum(r.bonus_vnd for r in recipients),
             proposal_id=d.proposal_id,
             actor=actor,
+            warnings=warnings,
         )
         awards = [
             Award(
@@ -275,7 +287,7 @@ class AwardCommands:
             for r in recipients
         ]
         try:
-            self.app.save(decision, *awards)
+            self.app.save(decision, book, *awards)
         except IntegrityError as exc:
             raise Conflict(
                 "one_award_per_achievement",
@@ -311,8 +323,17 @@ class AwardCommands:
         award_ids: Sequence[UUID],
         actor: str,
     ) -> AwardAnnulment:
-        check_document_number(number)
+        check_signed_number(number, signed_on)
         loaded = self.app.get_many(award_ids)
+        book, warnings = enter_number(
+            self.app,
+            authority=issuer.signer,
+            unit_code=issuer.unit_code,
+            number=number,
+            signed_on=signed_on,
+            act="award_annulment",
+            actor=actor,
+        )
         annulment = AwardAnnulment(
             number=number,
             signed_on=signed_on,
@@ -322,6 +343,7 @@ class AwardCommands:
             explanation=explanation,
             award_ids=tuple(award_ids),
             actor=actor,
+            warnings=warnings,
         )
         awards, errors = take_back(
             loaded,
@@ -338,7 +360,7 @@ class AwardCommands:
         if errors:
             raise BulkRejected(errors, "awards to annul", list_field="award_ids")
         try:
-            self.app.save(annulment, *awards)
+            self.app.save(annulment, book, *awards)
         except IntegrityError as exc:
             raise Conflict("decision_exists", f"annulment {number} is already recorded") from exc
         return annulment

@@ -27,8 +27,10 @@ from kh_saas.domain.decision_rules import (
     RecipientFailure,
     check_decision_header,
     check_recipients,
+    requested_on,
+    upgrade_problems,
 )
-from kh_saas.domain.document_numbers import check_document_number
+from kh_saas.domain.document_numbers import check_document_number, check_signed_number
 from kh_saas.domain.errors import Conflict, DomainError, RuleViolation
 from kh_saas.domain.ids import IdKey
 from kh_saas.domain.nominations import Evidence, Nomination
@@ -45,6 +47,7 @@ from kh_saas.domain.recognitions import (
 from kh_saas.domain.subjects import Details, Subject, subject_id
 from kh_saas.domain.vocabulary import RevocationReason, Scheme, SubjectKind, Tier, Title, scheme_for
 from kh_saas.tenants.application import TenantApplication
+from kh_saas.tenants.number_books import enter_number
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -302,10 +305,11 @@ class ProvinceCommands:
             pass_mark=pass_mark,
             actor=actor,
         )
-        if criteria_set.scheme is not scheme_for(title, tier):
+        expected = scheme_for(title, tier, effective_from.year)
+        if criteria_set.scheme is not expected:
             raise RuleViolation(
                 "levels_scheme",
-                f"{title} at {tier} tier uses {scheme_for(title, tier)}",
+                f"{title} at {tier} tier uses {expected} from {effective_from}",
                 field="scheme",
             )
         try:
@@ -363,6 +367,15 @@ class ProvinceCommands:
             raise RuleViolation(
                 rule, f"this subject is recognised at {subject.tier} tier", field="tier"
             )
+        if criteria.scheme is not scheme_for(title, tier, year):
+            raise RuleViolation(
+                "levels_scheme",
+                f"{title} at {tier} tier is assessed by {scheme_for(title, tier, year)} for "
+                f"{year}; the criteria set uses {criteria.scheme}",
+                field="criteria_set_id",
+            )
+        if level == 2:
+            self._check_upgrade_request(subject_id, title, tier, year)
         nomination = Nomination(
             subject_id=subject_id,
             subject_kind=subject.kind,
@@ -376,6 +389,28 @@ class ProvinceCommands:
         self.app.save(nomination)
         return nomination
 
+    def _check_upgrade_request(self, subject_id: UUID, title: Title, tier: Tier, year: int) -> None:
+        """A level-2 request needs a level-1 decision at least 12 months before the dossier
+        deadline of ``year`` (rule ``level2_after_12_months``): refused at once, not later."""
+        earlier = [recognition_id(subject_id, title, y) for y in range(year - 4, year)]
+        loaded = self.app.get_many(earlier)
+        prior = [
+            PriorRecognition(r.year, r.tier, r.level, r.signed_on, r.revoked_by is not None)
+            for r in loaded.values()
+            if isinstance(r, Recognition)
+        ]
+        row = self.deadline_row(title, tier, 2, year)
+        problems = upgrade_problems(tier, prior, requested_on(row, year, date(year + 1, 1, 1)))
+        if problems:
+            (rule, message), *_ = problems
+            raise RuleViolation(rule, message, field="level")
+
+    def deadline_row(
+        self, title: Title, tier: Tier, level: int | None, year: int
+    ) -> AuthorityRow | None:
+        """The matrix row whose deadlines apply to a dossier for ``year`` (filed in year + 1)."""
+        return row_for(self.authority_rows(), title, tier, level, date(year + 1, 1, 1))
+
     def act_on_nomination(
         self,
         nomination_id: UUID,
@@ -385,6 +420,7 @@ class ProvinceCommands:
         scores: tuple[IndicatorScore, ...] = (),
         evidence: tuple[Evidence, ...] = (),
         reasons: tuple[str, ...] = (),
+        filed_on: date | None = None,
     ) -> Nomination:
         n = self.get(Nomination, nomination_id, "nomination")
         criteria = self.get(CriteriaSet, n.criteria_set_id, "criteria set")
@@ -396,7 +432,7 @@ class ProvinceCommands:
             case "attach_evidence":
                 n.attach_evidence(evidence, actor)
             case "submit":
-                n.submit(actor)
+                n.submit(actor, filed_on)
             case "resubmit":
                 n.resubmit(actor)
             case "return":
@@ -439,6 +475,15 @@ class ProvinceCommands:
         failures = check_recipients(draft, row, self._facts(draft))
         if failures:
             raise DecisionRejected(failures)
+        book, warnings = enter_number(
+            self.app,
+            authority=draft.issuer.office,
+            unit_code=draft.issuer.unit_code,
+            number=draft.number,
+            signed_on=draft.signed_on,
+            act="recognition_decision",
+            actor=actor,
+        )
         decision = RecognitionDecision(
             number=draft.number,
             signed_on=draft.signed_on,
@@ -450,6 +495,7 @@ class ProvinceCommands:
             year=draft.year,
             recipients=tuple(draft.recipients),
             actor=actor,
+            warnings=warnings,
         )
         until = valid_until(draft.title, draft.tier, draft.year, draft.signed_on, validity_years)
         upgrade = upgrade_from(draft.level, draft.signed_on)
@@ -471,7 +517,7 @@ class ProvinceCommands:
             for r in draft.recipients
         ]
         try:
-            self.app.save(decision, *recognitions)
+            self.app.save(decision, book, *recognitions)
         except IntegrityError as exc:
             raise self._race(draft, decision.id) from exc
         return decision
@@ -545,12 +591,21 @@ class ProvinceCommands:
         recognition_ids: Sequence[UUID],
         actor: str,
     ) -> RevocationDecision:
-        check_document_number(number)
+        check_signed_number(number, signed_on)
         if not recognition_ids:
             raise RuleViolation(
                 "revocation_reason", "name at least one recognition", field="recognition_ids"
             )
         loaded = self.app.get_many(recognition_ids)
+        book, warnings = enter_number(
+            self.app,
+            authority=issuer.office,
+            unit_code=issuer.unit_code,
+            number=number,
+            signed_on=signed_on,
+            act="revocation",
+            actor=actor,
+        )
         revocation = RevocationDecision(
             number=number,
             signed_on=signed_on,
@@ -560,6 +615,7 @@ class ProvinceCommands:
             explanation=explanation,
             recognition_ids=tuple(recognition_ids),
             actor=actor,
+            warnings=warnings,
         )
         recognitions, errors = take_back(
             loaded,
@@ -576,7 +632,7 @@ class ProvinceCommands:
         if errors:
             raise BulkRejected(errors, "recognitions to revoke", list_field="recognition_ids")
         try:
-            self.app.save(revocation, *recognitions)
+            self.app.save(revocation, book, *recognitions)
         except IntegrityError as exc:
             raise Conflict(
                 "revocation_exists",
