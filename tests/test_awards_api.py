@@ -117,7 +117,10 @@ async def test_decision_computes_bonuses_and_refuses_a_second_award(qt: Province
     )
     assert again.status_code == 422
     assert again.json()["errors"][0]["code"] == "one_award_per_achievement"
-    register = (await qt.get("/registers/awards?period=2023-2025", role="auditor")).json()
+    seen = r.headers["KH-Position"]  # read-your-writes: the register waits for the decision
+    register = (
+        await qt.get(f"/registers/awards?period=2023-2025&min_position={seen}", role="auditor")
+    ).json()
     assert register["state_awards"] == 2 and register["total_bonus_vnd"] == 8_780_000
     assert {(i["form"], i["recipient_kind"]) for i in register["items"]} == {
         ("province_certificate", "household"),
@@ -286,7 +289,10 @@ async def test_annulment_and_recovery(qt: Province) -> None:
     assert rec.json()["certificate_recovered"] and rec.json()["bonus_recovered_vnd"] == 3_510_000
     too_much = await qt.post(f"/awards/{aid}/recoveries", {"on": "2026-06-02", "bonus_vnd": 1})
     assert too_much.status_code == 422
-    register = (await qt.get("/registers/awards?period=2023-2025", role="auditor")).json()
+    seen = rec.headers["KH-Position"]
+    register = (
+        await qt.get(f"/registers/awards?period=2023-2025&min_position={seen}", role="auditor")
+    ).json()
     assert register["state_awards"] == 0 and register["total_bonus_vnd"] == 0  # annulled
     bad = await qt.client.get(
         qt.url("/registers/awards"), params={"period": "2024\x00"}, headers=qt.keys["auditor"]
