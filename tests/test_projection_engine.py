@@ -133,3 +133,32 @@ async def test_a_rebuild_equals_the_incremental_run_while_reads_go_on(
         "/v1/tenants/quang-tri/projections/rebuild", json={"projection": "nope"}
     )
     assert bad.status_code == 422 and bad.json()["field"] == "projection"
+
+
+async def test_a_tenant_from_before_the_read_side_builds_its_projections_at_start(
+    client: httpx.AsyncClient, service: Service, settings: object
+) -> None:
+    qt = await open_province(client)
+    await qt.households(40)
+    await caught_up(service, "quang-tri")
+    tenant = await service.catalog.get("quang-tri")
+    assert tenant is not None
+    schema = tenant.schema_name
+    pool = service.clusters.default.read
+    # As the schema stood before projections existed: no read tables, no positions.
+    for projection in (REGISTERS, TRAIL_PROJECTION):
+        for table in projection.tables:
+            await pool.execute(f"DROP TABLE {schema}.rm_{table.name}")
+    await pool.execute(f"DELETE FROM {schema}.projection_positions")
+    await service.stop()
+    restarted = Service(service.settings)
+    await restarted.start()
+    try:
+        await caught_up(restarted, "quang-tri")
+        rows = await restarted.clusters.default.read.fetchval(
+            f"SELECT count(*) FROM {schema}.rm_subjects WHERE pos_to IS NULL"
+        )
+        assert rows == 40
+    finally:
+        await restarted.stop()
+        await service.start()  # the fixture stops it again
