@@ -14,6 +14,9 @@ can be read as it stood at any moment (``as_of``) and rebuilt to the same conten
 * :class:`UpdateWhere` — the same for every current row whose ``column`` equals ``value``
   (a subject's correction reaches each of its recognitions);
 * :class:`Append` — a row of an append-only table (the audit trail): never versioned.
+
+They are named tuples, not dataclasses: a rebuild makes millions, and a frozen dataclass
+costs several times more to build.
 """
 
 from __future__ import annotations
@@ -21,12 +24,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 
-@dataclass(frozen=True, slots=True)
-class LoggedEvent:
+class LoggedEvent(NamedTuple):
     """One event of the notification log, its state decoded as plain JSON."""
 
     position: int
@@ -47,8 +49,7 @@ class LoggedEvent:
         return self.topic.rpartition(":")[2]
 
 
-@dataclass(frozen=True, slots=True)
-class Lookup:
+class Lookup(NamedTuple):
     """Copy ``columns`` (target name → source name) from the current row ``id`` of
     ``table``; missing sources leave the columns as they are."""
 
@@ -57,37 +58,32 @@ class Lookup:
     columns: Mapping[str, str]
 
 
-@dataclass(frozen=True, slots=True)
-class Insert:
+class Insert(NamedTuple):
     table: str
     row: Mapping[str, Any]
     lookups: tuple[Lookup, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Update:
+class Update(NamedTuple):
     table: str
     id: UUID
     values: Mapping[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class UpdateWhere:
+class UpdateWhere(NamedTuple):
     table: str
     column: str
     value: Any
     values: Mapping[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class Add:
+class Add(NamedTuple):
     """An increment, for :class:`Update` values (``corrections: Add(1)``)."""
 
     amount: int
 
 
-@dataclass(frozen=True, slots=True)
-class Append:
+class Append(NamedTuple):
     table: str
     row: Mapping[str, Any]
     lookups: tuple[Lookup, ...] = ()
