@@ -99,7 +99,9 @@ def test_outage_answers_503_at_once_and_the_server_recovers(
     ).fetchone() != (1,):
         assert time.monotonic() < deadline, "the write never reached the event table"
         time.sleep(0.02)
-    postgres.stop()  # terminates every session, the blocker's and the writer's too
+    # The server dies (immediate: every backend quits at once, with no chance to commit;
+    # "fast" let the writer take the freed lock and commit first now and then, under load).
+    postgres.stop(mode="immediate")
     watcher.close()
     blocker.close()
     try:
