@@ -246,6 +246,7 @@ async def bench_query(rows: int, queries: int) -> None:
                 {"q": f"{rng.choice(FAMILY)} {rng.randint(0, rows // 10)}"},
             ]))  # fmt: skip
         took: list[float] = []
+        by_shape: dict[str, list[float]] = {}
         async with httpx.AsyncClient(base_url=server.url, headers=auditor, timeout=60) as http:
             for params in cases[:20]:  # warm the caches
                 await http.get("/v1/t/bench/registry", params=params)
@@ -253,11 +254,18 @@ async def bench_query(rows: int, queries: int) -> None:
                 started = time.perf_counter()
                 r = await http.get("/v1/t/bench/registry", params=params)
                 took.append((time.perf_counter() - started) * 1000)
+                shape = "+".join(sorted(params))
+                if "q" in params:
+                    shape += f" ({len(params['q'].split())} words)"
+                by_shape.setdefault(shape, []).append(took[-1])
                 assert r.status_code == 200, r.text
         print(f"registry queries with filters and q at {rows:,} rows ({copied:,} events; "
               f"{queries} queries over real HTTP, one client)")  # fmt: skip
         line("p50", statistics.median(took), "", True, " ms")
         line("p99", pct(took, 0.99), "< 10 ms", pct(took, 0.99) < 10, " ms")
+        for shape, values in sorted(by_shape.items()):
+            print(f"  {shape:<40} p50 {statistics.median(values):7.1f} ms"
+                  f"  p99 {pct(values, 0.99):7.1f} ms  ({len(values)})")  # fmt: skip
 
 
 async def bench_load(seconds: float, readers: int) -> None:

@@ -20,7 +20,9 @@ from typing import Any
 
 import httpx
 
+from kh_saas.audit_cli import AuditFailed, add_audit
 from kh_saas.settings import Settings, SettingsError
+from kh_saas.witness_cli import WitnessFailed, add_witness
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"kh-saas: invalid configuration: {exc}", file=sys.stderr)
         return 2
-    except CommandFailed as exc:
+    except (CommandFailed, AuditFailed, WitnessFailed) as exc:
         print(f"kh-saas: {exc}", file=sys.stderr)
         return 1
     return result
@@ -55,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_keys(sub)
     _add_records(sub)
     _add_demo(sub)
+    add_audit(sub, _client_args, _call)
+    add_witness(sub)
     return p
 
 
@@ -363,6 +367,7 @@ def _call(
     *,
     content: bytes | None = None,
     content_type: str | None = None,
+    output: Path | None = None,
 ) -> int:
     settings = Settings.from_env(data_dir=args.data_dir)
     url = (args.url or f"http://{settings.host}:{settings.port}").rstrip("/")
@@ -370,12 +375,16 @@ def _call(
     if content_type:
         headers["Content-Type"] = content_type
     try:
+        if output is not None and method == "GET":
+            return _download(url + path, headers, output)
         response = httpx.request(
             method, url + path, json=body, content=content, headers=headers, timeout=600
         )
     except httpx.HTTPError as exc:
         raise CommandFailed(f"cannot reach {url}: {exc} (is `kh-saas serve` running?)") from exc
-    if response.content:
+    if response.headers.get("content-type", "").startswith("text/plain"):
+        sys.stdout.write(response.text)  # a signed note, byte for byte (keep it as is)
+    elif response.content:
         try:
             print(json.dumps(response.json(), ensure_ascii=False, indent=2))
         except ValueError:
@@ -383,6 +392,20 @@ def _call(
     if response.is_error:
         print(f"kh-saas: {method} {path} → {response.status_code}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _download(url: str, headers: dict[str, str], output: Path) -> int:
+    """Stream a GET into a file (exports can be large)."""
+    with httpx.stream("GET", url, headers=headers, timeout=600) as response:
+        if response.is_error:
+            response.read()
+            print(response.text, file=sys.stderr)
+            return 1
+        with output.open("wb") as f:
+            for chunk in response.iter_bytes():
+                f.write(chunk)
+    print(f"kh-saas: wrote {output}", file=sys.stderr)
     return 0
 
 

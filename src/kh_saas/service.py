@@ -25,6 +25,7 @@ from kh_saas.tenants.keys import KeyRing, load_pepper, write_secret_file
 from kh_saas.tenants.provisioning import build_tenant_schema, migrate_tenant
 from kh_saas.tenants.roles import Role
 from kh_saas.tenants.schema import TENANT_MIGRATIONS
+from kh_saas.transparency.updater import TreeUpdater
 
 log = get_logger(__name__)
 
@@ -42,6 +43,7 @@ class Service:
         #: Keeps the tenants' read models up to date (None when they run in workers only).
         self.projector: Projector | None = None
         self.admin_key_file: Path | None = None
+        self._transparency: TreeUpdater | None = None
 
     @property
     def clusters(self) -> Clusters:
@@ -54,6 +56,13 @@ class Service:
         if self._catalog is None:
             raise RuntimeError("service not started")
         return self._catalog
+
+    @property
+    def transparency(self) -> TreeUpdater:
+        """The provinces' transparency logs (keys, origins; grown here unless KH_AUDIT_LOG=0)."""
+        if self._transparency is None:
+            raise RuntimeError("service not started")
+        return self._transparency
 
     @property
     def keys(self) -> KeyRing:
@@ -94,9 +103,12 @@ class Service:
         self._catalog = Catalog(pool)
         self._keys = KeyRing(pool, pepper)
         await self._bootstrap_admin_key()
+        self._transparency = TreeUpdater(self)
         await self._migrate_tenants()
         if s.workers == "internal":
             await self.start_projections()
+        if s.audit_log:
+            await self._transparency.start()
         log.info("service_started", tenants=len(await self.catalog.all()))
 
     async def start_projections(self) -> None:
@@ -106,6 +118,8 @@ class Service:
             await self.projector.start(self.clusters, await self.catalog.all("active"))
 
     async def stop(self) -> None:
+        if self._transparency is not None:
+            await self._transparency.stop()
         if self.projector is not None:
             await self.projector.stop()
             self.projector = None
@@ -173,6 +187,7 @@ class Service:
         try:
             async with cluster.read.acquire() as conn:
                 await build_tenant_schema(conn, tenant, self.app_for(tenant), actor)
+                await self.transparency.ensure_key(conn, tenant)
         except BaseException:
             await self.catalog.forget(tenant.id)
             raise
@@ -180,6 +195,7 @@ class Service:
         active = await self.catalog.activate(tenant.id)
         if self.projector is not None:
             await self.projector.add(active)
+        self.transparency.wake()  # its first checkpoint now, not at the next poll
         log.info("tenant_provisioned", tenant=tenant.slug, cluster=tenant.cluster)
         return active
 

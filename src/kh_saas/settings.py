@@ -56,6 +56,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     #: Where projections run: ``internal`` (inside ``serve``) or ``external`` (only in
     #: ``kh-saas worker`` processes).
     workers: Literal["internal", "external"] = "internal"
+    #: Encrypts the transparency logs' signing keys at rest; unset, a random secret is kept
+    #: in ``<data_dir>/secret.key`` (mode 0600). Every process of a deployment needs the same.
+    secret_key: str | None = None
+    #: Where the service is reached, without scheme: names each province's log (its origin
+    #: ``<public_host>/v1/t/<slug>/audit``, fixed when the log's first key is made).
+    public_host: Annotated[str, msgspec.Meta(pattern=r"^[^\s+/][^\s+]*$")] = "kh-saas.local"
+    #: Grow the transparency logs in this process (turn off in API-only processes once a
+    #: worker does it); they also wake on each write, this is the polling backstop (s).
+    audit_log: bool = True
+    audit_log_poll: Annotated[float, msgspec.Meta(gt=0, le=60)] = 0.5
 
     @property
     def embedded(self) -> bool:

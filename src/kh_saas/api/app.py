@@ -13,6 +13,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from kh_saas import __version__
 from kh_saas.api.admin_units import AdminUnitController
+from kh_saas.api.audit_log import AuditLogController
 from kh_saas.api.auth import authorize
 from kh_saas.api.auth_throttle import FailedAuthThrottle
 from kh_saas.api.awards import (
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         ProjectionController,
         TrailController,
         BonusTableController,
+        AuditLogController,
     ]
     return Litestar(
         route_handlers=route_handlers,

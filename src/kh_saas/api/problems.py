@@ -269,7 +269,11 @@ _MISSING_PARAMETER = re.compile(
 
 def _on_validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Problem]:
     items = [i for i in (exc.extra if isinstance(exc.extra, list) else []) if isinstance(i, dict)]
-    errors = [FieldError(_field_of(i), str(i.get("message", ""))) for i in items]
+    aliases = _query_aliases(request)  # a fault names the parameter as the request spells it
+    errors = [
+        FieldError(aliases.get(_field_of(i), _field_of(i)), str(i.get("message", "")))
+        for i in items
+    ]
     if _MISSING_PARAMETER.search(str(exc.detail)):  # Litestar names the first one only
         errors += _missing_query_parameters(request)
     errors = _with_every_body_fault(request, errors) or [FieldError("body", str(exc.detail))]
@@ -277,6 +281,17 @@ def _on_validation(request: Request[Any, Any, Any], exc: ValidationException) ->
     if len(errors) > 5:
         detail += f"; and {len(errors) - 5} more (see errors)"
     return problem_response(request, 422, "validation_failed", detail, errors=errors)
+
+
+def _query_aliases(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """Python parameter name → query name, for parameters renamed (``from`` is a keyword)."""
+    out: dict[str, str] = {}
+    for name, fd in request.route_handler.parsed_fn_signature.parameters.items():
+        kd = fd.kwarg_definition
+        alias = getattr(kd, "query", None) or getattr(kd, "name", None)
+        if isinstance(kd, ParameterKwarg) and alias and alias != name:
+            out[name] = alias
+    return out
 
 
 def _missing_query_parameters(request: Request[Any, Any, Any]) -> list[FieldError]:
@@ -290,7 +305,7 @@ def _missing_query_parameters(request: Request[Any, Any, Any]) -> list[FieldErro
             continue
         if kd is not None and (kd.header or kd.cookie or kd.required is False):
             continue
-        alias = (kd.query if kd is not None else None) or name
+        alias = (kd.query or getattr(kd, "name", None) if kd is not None else None) or name
         if alias not in request.query_params:
             missing.append(FieldError(alias, f"required query parameter {alias!r} is missing"))
     return missing

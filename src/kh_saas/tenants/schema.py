@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from kh_saas.storage.eventstore import EVENTS_TABLE
 from kh_saas.storage.migrations import Migration
+from kh_saas.transparency.migrations import LOG_MIGRATIONS
 
 TENANT_MIGRATIONS = (
     Migration(
@@ -133,4 +134,6 @@ TENANT_MIGRATIONS = (
         );
         """,
     ),
+    # The transparency log (versions 20 and up): kh_saas/transparency/migrations.py.
+    *LOG_MIGRATIONS,
 )
