@@ -112,6 +112,10 @@ class Table:
     versioned: bool = True
     #: GIN indexes (``USING gin``), e.g. on a tsvector or an array column.
     gin: Sequence[str] = ()
+    #: Column groups whose values go together (a title is given in some years only):
+    #: extended statistics, so the planner does not multiply their selectivities and walk a
+    #: whole index for a combination that has no rows (270 ms instead of 0.1 ms).
+    statistics: Sequence[str] = ()
 
     @property
     def column_names(self) -> list[str]:
