@@ -49,6 +49,7 @@ from kh_saas.api.subject_imports import SubjectImportController
 from kh_saas.api.subjects import SubjectController
 from kh_saas.api.tenant_routes import TenantProfileController
 from kh_saas.api.trail import TrailController
+from kh_saas.integrators.webhooks.routes import WebhookController
 from kh_saas.service import Service
 from kh_saas.settings import Settings
 
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         TrailController,
         BonusTableController,
         AuditLogController,
+        WebhookController,
     ]
     return Litestar(
         route_handlers=route_handlers,

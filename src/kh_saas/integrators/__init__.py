@@ -1,0 +1,1 @@
+"""What integrators get (tích hợp): the public event contract, its feed and stream, webhooks."""
