@@ -118,6 +118,7 @@ async def test_bad_input_names_the_field(client: httpx.AsyncClient) -> None:
     cases = [
         ({"url": HOOK, "types": ["recognition granted"]}, "types[0]"),
         ({"url": HOOK, "types": []}, "types"),
+        ({"url": HOOK, "types": [TYPE, "vn.khuyenhoc.recognition.granted.v9"]}, "types[1]"),
         ({"url": "not a url"}, "url"),
         ({"url": HOOK, "colour": "red"}, "colour"),
         ({}, "url"),

@@ -29,6 +29,7 @@ from kh_saas.api.decisions import (
     RecognitionController,
     RevocationController,
 )
+from kh_saas.api.events import EventController
 from kh_saas.api.health import healthz, problem_type, readyz
 from kh_saas.api.intake import admit_json_body
 from kh_saas.api.listings import RegistryController
@@ -49,6 +50,7 @@ from kh_saas.api.subject_imports import SubjectImportController
 from kh_saas.api.subjects import SubjectController
 from kh_saas.api.tenant_routes import TenantProfileController
 from kh_saas.api.trail import TrailController
+from kh_saas.integrators.hub import EventHub
 from kh_saas.integrators.webhooks.routes import WebhookController
 from kh_saas.service import Service
 from kh_saas.settings import Settings
@@ -59,6 +61,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     settings = settings or Settings.from_env()
     owned = service is None
     svc = service or Service(settings)
+    hub = EventHub(lambda: svc.clusters)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -69,11 +72,13 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
             yield
         finally:
             unregister_collector(collector)
+            await hub.close()
             if owned:
                 await svc.stop()
 
     def on_app_init(config: AppConfig) -> AppConfig:
         config.state["service"] = svc
+        config.state["event_hub"] = hub
         config.state["auth_throttle"] = FailedAuthThrottle(
             limit=settings.auth_fail_limit, window=settings.auth_fail_window
         )
@@ -123,6 +128,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         TrailController,
         BonusTableController,
         AuditLogController,
+        EventController,
         WebhookController,
     ]
     return Litestar(

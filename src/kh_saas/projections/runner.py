@@ -76,6 +76,10 @@ class ProjectionRunner:
             done = await apply_batch(conn, self.log, self.tables, row["position"], limit)
             if done.consumed:
                 await self.tracking.advance(conn, done.last, done.recorded_at)
+            if done.written and self.projection.notify is not None:
+                # Delivered at commit, never before: a listener that wakes sees the rows.
+                channel = self.projection.notify(self.schema)
+                await conn.execute("SELECT pg_notify($1, $2)", channel, str(done.last))
             return done.consumed
 
     async def position(self, conn: asyncpg.Connection) -> int:
@@ -88,6 +92,8 @@ class Applied:
     consumed: int
     last: int
     recorded_at: datetime | None
+    #: Rows the batch wrote (versions and appends).
+    written: int = 0
 
 
 async def apply_batch(
@@ -108,7 +114,8 @@ async def apply_batch(
         batch = Batch(projection)
         writes = batch.settle(await tables.current(conn, batch.plan(events)))
         await tables.write(conn, writes)
-        return Applied(consumed, last, events[-1].recorded_at if events else None)
+        recorded_at = events[-1].recorded_at if events else None
+        return Applied(consumed, last, recorded_at, writes.row_count)
     finally:
         if collecting:
             gc.enable()

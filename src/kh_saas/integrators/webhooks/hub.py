@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from kh_saas.integrators import public_events_channel
 from kh_saas.integrators.webhooks.dispatcher import DispatchSettings, WebhookDispatcher
 from kh_saas.integrators.webhooks.schedule import parse_schedule
 from kh_saas.integrators.webhooks.secrets import EndpointSecrets
@@ -16,7 +17,7 @@ from kh_saas.transparency.sealing import sealer_for
 
 def public_channel(tenant: Tenant) -> str | None:
     """The NOTIFY channel that fires when the tenant's public events advance."""
-    return None
+    return public_events_channel(tenant.schema_name)
 
 
 class Webhooks:

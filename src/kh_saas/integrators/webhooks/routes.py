@@ -17,8 +17,9 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from kh_saas.api.auth import current_principal, current_tenant, roles
 from kh_saas.api.idempotency import Claim, KeyTable, once, superseded
-from kh_saas.api.problems import ProblemError, problem_responses
+from kh_saas.api.problems import FieldError, ProblemError, problem_responses
 from kh_saas.api.tenant_common import IdempotencyKey, service_of
+from kh_saas.integrators.contract import TYPES
 from kh_saas.integrators.webhooks.addresses import MAX_URL_LENGTH, RefusedAddress, check_url
 from kh_saas.integrators.webhooks.signing import new_secret
 from kh_saas.integrators.webhooks.store import Attempt, Delivery, Endpoint, WebhookStore
@@ -187,6 +188,16 @@ def delivery_out(d: Delivery, attempts: list[Attempt]) -> DeliveryOut:
     )  # fmt: skip
 
 
+def _refuse_unknown_types(types: list[str] | None) -> None:
+    unknown = [
+        FieldError(f"types[{i}]", f"no public event type {t!r}; known: " + ", ".join(TYPES))
+        for i, t in enumerate(types or [])
+        if t not in TYPES
+    ]
+    if unknown:
+        raise ProblemError(422, "validation_failed", "unknown event types", errors=unknown)
+
+
 async def _refuse_bad_url(request: Request[Any, Any, Any], url: str) -> None:
     try:
         await check_url(url, allow_private=service_of(request).settings.webhooks_allow_private)
@@ -231,6 +242,7 @@ class WebhookController(Controller):
         data: JSONBody[WebhookIn],
         idempotency_key: IdempotencyKey,
     ) -> Response[WebhookCreated]:
+        _refuse_unknown_types(data.types)
         await _refuse_bad_url(request, data.url)
         service = service_of(request)
         tenant = current_tenant(request)
@@ -317,6 +329,7 @@ class WebhookController(Controller):
         data: JSONBody[WebhookChange],
     ) -> Webhook:
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+        _refuse_unknown_types(changes.get("types"))
         if isinstance(changes.get("url"), str):
             await _refuse_bad_url(request, changes["url"])
         async with self._pool(request).acquire() as conn:

@@ -11,13 +11,14 @@ from uuid import UUID
 
 import asyncpg
 
+from kh_saas.integrators import PUBLIC_EVENTS_TABLE
 from kh_saas.storage.eventstore import EVENTS_TABLE
 from kh_saas.storage.migrations import quote_ident
 
 #: Pending deliveries an endpoint may have queued; the cursor waits while it is full, so a
 #: long outage does not turn the whole log into rows.
 QUEUE = 1000
-PUBLIC_EVENTS = "public_events"
+PUBLIC_EVENTS = PUBLIC_EVENTS_TABLE
 
 _ENDPOINT_COLUMNS = (
     "id, url, types, description, sealed_secret, sealed_previous_secret, previous_valid_until,"
