@@ -38,6 +38,7 @@ class Receiver:
     server: asyncio.Server | None = None
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
     _writers: set[asyncio.StreamWriter] = field(default_factory=set)
+    _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     port: int = 0
 
     @property
@@ -54,11 +55,18 @@ class Receiver:
             self.server.close()
             for writer in list(self._writers):
                 writer.close()
+            # Let each connection's task see its end, so none is cancelled at loop close.
+            if self._tasks:
+                await asyncio.wait(self._tasks, timeout=5)
             await self.server.wait_closed()
             self.server = None
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._writers.add(writer)
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         try:
             while True:
                 line = await reader.readline()
