@@ -245,3 +245,22 @@ async def test_replay_and_retry_one(qt: Province, receiver: Receiver, service: S
     assert r.status_code == 202 and r.json()["kind"] == "manual"
     await receiver.wait_for(lambda got: len(got) >= 6, 20)
     assert receiver.received[5].event["sequence"] == want[0]
+
+
+async def test_two_processes_one_dispatcher_per_tenant(
+    qt: Province, receiver: Receiver, service: Service, settings: Settings
+) -> None:
+    """A second service on the same database (another process, as far as PostgreSQL can
+    tell) waits on the tenant's lock: nothing is sent twice."""
+    other = Service(settings)
+    await other.start()
+    try:
+        made = await hook(qt, receiver.url)
+        other.webhooks.wake("quang-tri")
+        await grant(qt, 30, "I", "109/QĐ-UBND")
+        want = await public_sequences(service, made["cursor"], 31)
+        await receiver.wait_for(lambda got: len(got) >= 31, 30)
+        await asyncio.sleep(1.5)  # time for a second sender to show itself
+        assert [r.event["sequence"] for r in receiver.received] == want
+    finally:
+        await other.stop()
