@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     def on_app_init(config: AppConfig) -> AppConfig:
         config.state["service"] = svc
         config.state["event_hub"] = hub
+        config.state["stream_keepalive"] = settings.stream_keepalive
         config.state["auth_throttle"] = FailedAuthThrottle(
             limit=settings.auth_fail_limit, window=settings.auth_fail_window
         )

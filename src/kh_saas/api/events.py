@@ -209,7 +209,7 @@ class EventController(Controller):
         wanted = parse_types(types)
         start = resume_point(after, last_event_id)
         hub: EventHub = request.app.state.event_hub
-        keepalive = service_of(request).settings.stream_keepalive
+        keepalive: float = request.app.state.stream_keepalive
         return Stream(
             sse(hub, tenant, start, wanted, keepalive),
             media_type="text/event-stream",
