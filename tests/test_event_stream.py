@@ -150,7 +150,8 @@ async def test_bad_resume_point_and_other_tenants(qt: Province, live: httpx.Asyn
     )
     assert r.status_code == 422
     assert r.json()["field"] == "Last-Event-ID"
-    r = await live.get(qt.url("/events/stream"), headers=qt.keys["integrator"], params={"types": "x"})
+    integrator = qt.keys["integrator"]
+    r = await live.get(qt.url("/events/stream"), headers=integrator, params={"types": "x"})
     assert (r.status_code, r.json()["field"]) == (422, "types")
     assert (await live.get(qt.url("/events/stream"), headers=qt.keys["officer"])).status_code == 403
     other = await open_province(live, "ha-noi", "01")
