@@ -12,40 +12,11 @@ from typing import Any
 import httpx
 import msgspec
 import pytest
-import uvicorn
 
-from kh_saas.api.app import create_app
 from kh_saas.integrators.hub import APPLICATION_NAME
 from kh_saas.service import Service
-from kh_saas.settings import Settings
-from tests.conftest import ADMIN_KEY
+from tests.live_server import serve_live  # noqa: F401  (the `live` fixture)
 from tests.province import Province, open_province
-from tests.server_process import free_port
-
-
-@pytest.fixture
-async def live(service: Service, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """The app served by uvicorn on loopback (the ASGI test transport buffers whole
-    responses, so a stream needs a real server), on the test's loop."""
-    fast = msgspec.structs.replace(settings, stream_keepalive=0.3)
-    app = create_app(fast, service=service)
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.02)
-    async with httpx.AsyncClient(
-        base_url=f"http://127.0.0.1:{port}",
-        headers={"Authorization": f"Bearer {ADMIN_KEY}"},
-        timeout=20,
-    ) as client:
-        yield client
-    await app.state.event_hub.close()
-    server.should_exit = True
-    server.force_exit = True
-    with contextlib.suppress(asyncio.CancelledError):
-        await asyncio.wait_for(task, 15)
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from kh_saas.api.decisions import (
     RecognitionController,
     RevocationController,
 )
-from kh_saas.api.events import EventController
+from kh_saas.api.events import EventController, asyncapi_document
 from kh_saas.api.health import healthz, problem_type, readyz
 from kh_saas.api.intake import admit_json_body
 from kh_saas.api.listings import RegistryController
@@ -129,6 +129,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         BonusTableController,
         AuditLogController,
         EventController,
+        asyncapi_document,
     ]
     return Litestar(
         route_handlers=route_handlers,
