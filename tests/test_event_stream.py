@@ -13,7 +13,7 @@ import httpx
 import msgspec
 import pytest
 
-from kh_saas.integrators.hub import APPLICATION_NAME
+from kh_saas.integrators.hub import APPLICATION_NAME, EventHub
 from kh_saas.service import Service
 from tests.live_server import serve_live  # noqa: F401  (the `live` fixture)
 from tests.province import Province, open_province
@@ -148,3 +148,23 @@ async def test_many_subscribers_share_one_listening_connection(
             APPLICATION_NAME,
         )
         assert listeners == 1
+
+
+async def test_the_hub_shares_a_topic_and_forgets_it_with_its_last_subscriber(
+    qt: Province, service: Service
+) -> None:
+    tenant = await service.catalog.get("quang-tri")
+    assert tenant is not None
+    hub = EventHub(lambda: service.clusters)
+    try:
+        async with hub.subscription(tenant) as one, hub.subscription(tenant) as two:
+            assert one is two and one.subscribers == 2
+            changed = one.changed
+            await decide(qt, 1, "1/QĐ-UBND")
+            await asyncio.wait_for(changed.wait(), 10)  # woken once the rows commit
+            assert [r.type for r in one.since(0) or []] != []
+        assert hub.topics() == 0
+        assert hub.listening_connections() == 1
+    finally:
+        await hub.close()
+    assert hub.listening_connections() == 0

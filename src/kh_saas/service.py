@@ -8,6 +8,7 @@ from uuid import uuid4
 
 import anyio
 
+from kh_saas.integrators.hub import HUB_CONNECTIONS
 from kh_saas.logs import get_logger
 from kh_saas.projections import PROJECTIONS
 from kh_saas.projections.worker import WORKER_CONNECTIONS, Projector
@@ -86,7 +87,10 @@ class Service:
                     write_pool_max=s.write_pool_max,
                     db_timeout=s.db_timeout,
                     statement_timeout=s.db_statement_timeout,
-                    worker_connections=WORKER_CONNECTIONS if s.workers == "internal" else 0,
+                    # The projector's own connections, and the stream hub's one listener (its
+                    # reads take turns on one connection of the read pool).
+                    worker_connections=(WORKER_CONNECTIONS if s.workers == "internal" else 0)
+                    + HUB_CONNECTIONS,
                 )
                 for name, cluster_url in s.cluster_urls(url).items()
             }
