@@ -8,6 +8,7 @@ from uuid import uuid4
 
 import anyio
 
+from kh_saas.integrators.hub import HUB_CONNECTIONS
 from kh_saas.integrators.webhooks.dispatcher import DISPATCHER_CONNECTIONS
 from kh_saas.integrators.webhooks.hub import Webhooks
 from kh_saas.logs import get_logger
@@ -90,11 +91,15 @@ class Service:
                     write_pool_max=s.write_pool_max,
                     db_timeout=s.db_timeout,
                     statement_timeout=s.db_statement_timeout,
+                    # The projector's and the webhook dispatcher's own connections, and the
+                    # stream hub's one listener (its reads take turns on one connection of the
+                    # read pool).
                     worker_connections=(
                         WORKER_CONNECTIONS + DISPATCHER_CONNECTIONS
                         if s.workers == "internal"
                         else 0
-                    ),
+                    )
+                    + HUB_CONNECTIONS,
                 )
                 for name, cluster_url in s.cluster_urls(url).items()
             }

@@ -29,7 +29,7 @@ from kh_saas.api.decisions import (
     RecognitionController,
     RevocationController,
 )
-from kh_saas.api.events import EventController
+from kh_saas.api.events import EventController, asyncapi_document
 from kh_saas.api.health import healthz, problem_type, readyz
 from kh_saas.api.intake import admit_json_body
 from kh_saas.api.listings import RegistryController
@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     def on_app_init(config: AppConfig) -> AppConfig:
         config.state["service"] = svc
         config.state["event_hub"] = hub
+        config.state["stream_keepalive"] = settings.stream_keepalive
         config.state["auth_throttle"] = FailedAuthThrottle(
             limit=settings.auth_fail_limit, window=settings.auth_fail_window
         )
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         BonusTableController,
         AuditLogController,
         EventController,
+        asyncapi_document,
         WebhookController,
     ]
     return Litestar(

@@ -1,4 +1,4 @@
-"""The integrators' routes (``/v1/t/{slug}/events``): the pull feed and the live stream.
+"""The integrators' routes (``/v1/t/{slug}/events``): the feed, the stream, the schemas.
 
 ``GET …/events?after=&limit=&types=`` answers ``{"items": [CloudEvent…], "next_after": n}``,
 strictly after ``after``, in order; ``GET …/events/stream`` sends the same events as
@@ -19,9 +19,10 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, QueryParameter
 from litestar.response import Stream
 
-from kh_saas.api.auth import current_tenant, roles
+from kh_saas.api.auth import current_tenant, public, roles
 from kh_saas.api.problems import FieldError, ProblemError, problem_responses
 from kh_saas.api.tenant_common import service_of
+from kh_saas.integrators import asyncapi, schemas
 from kh_saas.integrators.contract import TYPES
 from kh_saas.integrators.feed import MAX_LIMIT, FeedRow, read_page
 from kh_saas.integrators.hub import EventHub
@@ -209,9 +210,32 @@ class EventController(Controller):
         wanted = parse_types(types)
         start = resume_point(after, last_event_id)
         hub: EventHub = request.app.state.event_hub
-        keepalive = service_of(request).settings.stream_keepalive
+        keepalive: float = request.app.state.stream_keepalive
         return Stream(
             sse(hub, tenant, start, wanted, keepalive),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
+
+    @get(
+        "/schemas",
+        opt=roles(*FEED_READERS),
+        summary="The JSON Schemas of the public events",
+        description=(
+            "`envelope`: the CloudEvent every event is; `types`: per type, what it means and "
+            "the JSON Schema (2020-12) of its `data` (its `$id` is the events' `dataschema`)."
+        ),
+        responses=problem_responses(401, 403, 404),
+    )
+    async def schemas(self, slug: FromPath[str]) -> dict[str, Any]:
+        return schemas.catalogue()
+
+
+@get(
+    "/v1/events/asyncapi.json",
+    opt=public(),
+    tags=["integrators"],
+    summary="AsyncAPI 3.0 document of the public events (feed, stream, webhooks)",
+)
+async def asyncapi_document() -> dict[str, Any]:
+    return asyncapi.document()

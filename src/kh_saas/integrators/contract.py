@@ -396,8 +396,8 @@ def draft_row(e: LoggedEvent, draft: Draft) -> dict[str, Any]:
 def _place_lookups(row: Mapping[str, Any], data: dict[str, Any]) -> None:
     recipient = data.get("recipient")
     if recipient is not None:
-        if row.get("r_id") is not None:
-            recipient["id"] = str(row["r_id"])
+        found = row.get("r_id")
+        recipient["id"] = str(found) if found is not None else recipient.get("id")
         recipient.update(
             kind=row.get("r_kind"),
             name=row.get("r_name"),

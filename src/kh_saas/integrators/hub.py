@@ -197,6 +197,10 @@ class EventHub:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(topic.wake.wait(), POLL)
 
+    def topics(self) -> int:
+        """Tenants watched now (each has at least one subscriber)."""
+        return sum(len(link.topics) for link in self._links.values())
+
     def listening_connections(self) -> int:
         return sum(
             1 for link in self._links.values() if link.listener and not link.listener.is_closed()
