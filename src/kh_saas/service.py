@@ -120,7 +120,10 @@ class Service:
         await self._migrate_tenants()
         if s.workers == "internal":
             await self.start_projections()
-            await self.webhooks.start(self.clusters, await self.catalog.all("active"))
+            assert self.projector is not None
+            await self.webhooks.start(
+                self.projector, self.clusters, await self.catalog.all("active")
+            )
         if s.audit_log:
             await self._transparency.start()
         log.info("service_started", tenants=len(await self.catalog.all()))

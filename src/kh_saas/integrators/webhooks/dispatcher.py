@@ -1,8 +1,8 @@
 """The webhook dispatcher (bộ gửi webhook): every tenant's endpoints, in this process.
 
 One dispatcher per tenant across processes: it holds a session advisory lock on the tenant
-(one connection per cluster holds the locks of all its tenants, and listens to their public
-events' NOTIFY channels); the others wait and take over when its process dies (PostgreSQL
+(on the projector's listening connection of the cluster, which also hears the tenants'
+public-events NOTIFY channels); the others wait and take over when its process dies (PostgreSQL
 frees a dead session's locks). Per endpoint, one task sends the oldest pending delivery, and
 nothing after it until it succeeds or is given up (order by ``sequence``); its short
 transactions use the cluster's shared read pool. A 1-second poll backs the notifications.
@@ -26,17 +26,17 @@ from kh_saas.integrators.webhooks.secrets import EndpointSecrets
 from kh_saas.integrators.webhooks.sending import Answer, send
 from kh_saas.integrators.webhooks.store import Delivery, Endpoint, WebhookStore
 from kh_saas.logs import get_logger
+from kh_saas.projections.worker import ClusterWork, Projector
 from kh_saas.storage.clusters import Cluster
-from kh_saas.storage.unavailable import connect_or_unavailable
 from kh_saas.tenants.catalog import Tenant
 from kh_saas.transparency.tasks import finish
 
 log = get_logger(__name__)
 
 POLL = 1.0
-APPLICATION_NAME = "kh-webhooks"
-#: Server connections the dispatcher holds per cluster of its own (locks and LISTEN).
-DISPATCHER_CONNECTIONS = 1
+#: Server connections the dispatcher holds of its own per cluster: none (its locks and
+#: LISTENs share the projector's listening connection, its queries the read pool).
+DISPATCHER_CONNECTIONS = 0
 
 
 @dataclass(frozen=True)
@@ -47,61 +47,39 @@ class DispatchSettings:
 
 
 class ClusterLocks:
-    """One connection per cluster: the tenants' dispatcher locks and NOTIFY listeners."""
+    """The tenants' dispatcher locks and NOTIFY wake-ups of one cluster, on the projector's
+    listening connection (session locks live as long as it does)."""
 
-    def __init__(self, cluster: Cluster) -> None:
-        self.cluster = cluster
-        self.conn: asyncpg.Connection | None = None
-        #: Bumped on every new connection: locks taken on an older one are gone.
-        self.generation = 0
+    def __init__(self, work: ClusterWork) -> None:
+        self.work = work
         self._held: set[str] = set()
-        self._channels: dict[str, Callable[[], None]] = {}
-        self._heard: set[str] = set()
-        self._lock = asyncio.Lock()
-
-    def _notified(self, _conn: object, _pid: int, channel: str, _payload: str) -> None:
-        wake = self._channels.get(channel)
-        if wake is not None:
-            wake()
-
-    async def _connection(self) -> asyncpg.Connection:
-        if self.conn is None or self.conn.is_closed():
-            self.conn = await connect_or_unavailable(
-                self.cluster.url, server_settings={"application_name": APPLICATION_NAME}
-            )
-            self.generation += 1
-            self._held = set()
-            self._heard = set()
-        for channel in self._channels.keys() - self._heard:
-            await self.conn.add_listener(channel, self._notified)
-            self._heard.add(channel)
-        return self.conn
+        self._generation = -1
 
     async def hold(self, schema: str) -> int | None:
         """The connection generation under which this process holds the tenant, or None."""
-        async with self._lock:
-            conn = await self._connection()
-            if schema not in self._held:
-                got = await conn.fetchval(
-                    "SELECT pg_try_advisory_lock(hashtext($1), hashtext('kh-webhooks'))", schema
-                )
-                if not got:
-                    return None
+
+        async def take(conn: asyncpg.Connection) -> bool:
+            if self.work.generation != self._generation:  # a new connection: locks gone
+                self._generation = self.work.generation
+                self._held = set()
+            if schema in self._held:
+                return True
+            got = await conn.fetchval(
+                "SELECT pg_try_advisory_lock(hashtext($1), hashtext('kh-webhooks'))", schema
+            )
+            if got:
                 self._held.add(schema)
-            return self.generation
+            return bool(got)
+
+        generation, held = await self.work.on_listener(take)
+        return generation if held else None
 
     def alive(self, generation: int) -> bool:
-        return generation == self.generation and self.conn is not None and not self.conn.is_closed()
+        return self.work.alive(generation)
 
     async def listen(self, channel: str, wake: Callable[[], None]) -> None:
-        self._channels[channel] = wake
-        async with self._lock:
-            with contextlib.suppress(Exception):  # the poll covers it; retried on reconnect
-                await self._connection()
-
-    async def close(self) -> None:
-        if self.conn is not None and not self.conn.is_closed():
-            await self.conn.close()
+        self.work.hooks[channel] = wake
+        await self.work.listen(channel)
 
 
 @dataclass
@@ -132,9 +110,11 @@ class WebhookDispatcher:
         self._client = httpx.AsyncClient(follow_redirects=False, trust_env=False)
         self._stopping = False
 
-    async def start(self, clusters: Iterable[Cluster], tenants: Iterable[Tenant]) -> None:
+    async def start(
+        self, projector: Projector, clusters: Iterable[Cluster], tenants: Iterable[Tenant]
+    ) -> None:
         for cluster in clusters:
-            self._locks[cluster.name] = ClusterLocks(cluster)
+            self._locks[cluster.name] = ClusterLocks(projector.work(cluster.name))
             self._pools[cluster.name] = cluster.read
         for tenant in tenants:
             await self.add(tenant)
@@ -278,8 +258,6 @@ class WebhookDispatcher:
             if state.task is not None:
                 await finish(state.task)
             await self._stop_senders(state)
-        for locks in self._locks.values():
-            await locks.close()
         await self._client.aclose()
         self._tenants.clear()
 

@@ -9,6 +9,7 @@ from kh_saas.integrators import public_events_channel
 from kh_saas.integrators.webhooks.dispatcher import DispatchSettings, WebhookDispatcher
 from kh_saas.integrators.webhooks.schedule import parse_schedule
 from kh_saas.integrators.webhooks.secrets import EndpointSecrets
+from kh_saas.projections.worker import Projector
 from kh_saas.settings import Settings, SettingsError
 from kh_saas.storage.clusters import Cluster
 from kh_saas.tenants.catalog import Tenant
@@ -42,12 +43,15 @@ class Webhooks:
             self._secrets = EndpointSecrets(sealer_for(s.secret_key, s.data_dir))
         return self._secrets
 
-    async def start(self, clusters: Iterable[Cluster], tenants: Iterable[Tenant]) -> None:
+    async def start(
+        self, projector: Projector, clusters: Iterable[Cluster], tenants: Iterable[Tenant]
+    ) -> None:
+        """Send from this process; runs beside the projector, whose connections it shares."""
         if self.dispatcher is None:
             self.dispatcher = WebhookDispatcher(
                 self.dispatch_settings, self.secrets, public_channel
             )
-            await self.dispatcher.start(clusters, tenants)
+            await self.dispatcher.start(projector, clusters, tenants)
 
     async def add(self, tenant: Tenant) -> None:
         if self.dispatcher is not None:
