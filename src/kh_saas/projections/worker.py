@@ -111,6 +111,10 @@ class ClusterWork:
                 await self._connected()
             except Exception as exc:  # the 1 s poll keeps projections moving meanwhile
                 log.warning("projection_listen_failed", channel=channel, error=repr(exc))
+                if self.listener is not None:
+                    # Closed for sure: a half-broken session must not keep holding the
+                    # webhook locks taken on it (see on_listener).
+                    self.listener.terminate()
                 self.listener = None
 
     async def on_listener(
