@@ -83,8 +83,8 @@ def _add_serve(sub: Any) -> None:
 def _add_worker(sub: Any) -> None:
     worker = sub.add_parser(
         "worker",
-        help="keep every tenant's projections up to date, without serving HTTP "
-        "(run beside `serve` with KH_WORKERS=external, or as a spare)",
+        help="keep every tenant's projections up to date and send its webhooks, without "
+        "serving HTTP (run beside `serve` with KH_WORKERS=external, or as a spare)",
     )
     worker.add_argument("--data-dir", type=Path, help="data directory (KH_DATA_DIR)")
     worker.set_defaults(run=_worker)
@@ -105,7 +105,7 @@ def _worker(args: argparse.Namespace) -> int:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
         await service.start()
-        print("kh-saas worker: projections running", file=sys.stderr, flush=True)
+        print("kh-saas worker: projections and webhooks running", file=sys.stderr, flush=True)
         try:
             await stop.wait()
         finally:

@@ -8,6 +8,9 @@ from uuid import uuid4
 
 import anyio
 
+from kh_saas.integrators.hub import HUB_CONNECTIONS
+from kh_saas.integrators.webhooks.dispatcher import DISPATCHER_CONNECTIONS
+from kh_saas.integrators.webhooks.hub import Webhooks
 from kh_saas.logs import get_logger
 from kh_saas.projections import PROJECTIONS
 from kh_saas.projections.worker import WORKER_CONNECTIONS, Projector
@@ -44,6 +47,8 @@ class Service:
         self.projector: Projector | None = None
         self.admin_key_file: Path | None = None
         self._transparency: TreeUpdater | None = None
+        #: Webhook secrets, and the dispatcher when this process sends (KH_WORKERS=internal).
+        self.webhooks = Webhooks(settings)
 
     @property
     def clusters(self) -> Clusters:
@@ -86,7 +91,15 @@ class Service:
                     write_pool_max=s.write_pool_max,
                     db_timeout=s.db_timeout,
                     statement_timeout=s.db_statement_timeout,
-                    worker_connections=WORKER_CONNECTIONS if s.workers == "internal" else 0,
+                    # The projector's and the webhook dispatcher's own connections, and the
+                    # stream hub's one listener (its reads take turns on one connection of the
+                    # read pool).
+                    worker_connections=(
+                        WORKER_CONNECTIONS + DISPATCHER_CONNECTIONS
+                        if s.workers == "internal"
+                        else 0
+                    )
+                    + HUB_CONNECTIONS,
                 )
                 for name, cluster_url in s.cluster_urls(url).items()
             }
@@ -107,6 +120,10 @@ class Service:
         await self._migrate_tenants()
         if s.workers == "internal":
             await self.start_projections()
+            assert self.projector is not None
+            await self.webhooks.start(
+                self.projector, self.clusters, await self.catalog.all("active")
+            )
         if s.audit_log:
             await self._transparency.start()
         log.info("service_started", tenants=len(await self.catalog.all()))
@@ -118,6 +135,7 @@ class Service:
             await self.projector.start(self.clusters, await self.catalog.all("active"))
 
     async def stop(self) -> None:
+        await self.webhooks.stop()
         if self._transparency is not None:
             await self._transparency.stop()
         if self.projector is not None:
@@ -195,6 +213,7 @@ class Service:
         active = await self.catalog.activate(tenant.id)
         if self.projector is not None:
             await self.projector.add(active)
+        await self.webhooks.add(active)
         self.transparency.wake()  # its first checkpoint now, not at the next poll
         log.info("tenant_provisioned", tenant=tenant.slug, cluster=tenant.cluster)
         return active

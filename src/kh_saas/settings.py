@@ -66,6 +66,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     #: worker does it); they also wake on each write, this is the polling backstop (s).
     audit_log: bool = True
     audit_log_poll: Annotated[float, msgspec.Meta(gt=0, le=60)] = 0.5
+    #: Seconds between keep-alive comments on an idle event stream (SSE), so proxies and
+    #: clients see the connection is alive.
+    stream_keepalive: Annotated[float, msgspec.Meta(gt=0, le=300)] = 15.0
+    #: A webhook delivery succeeds on a 2xx within this many seconds.
+    webhook_timeout: Annotated[float, msgspec.Meta(gt=0, le=300)] = 15.0
+    #: Delays before each retry of a failed delivery (``5s,5m,2h``: s, m, h, d or ms), each
+    #: spread by ±20 % jitter; after the last one fails the endpoint is disabled.
+    webhook_retry_schedule: str = "5s,5m,30m,2h,5h,10h,10h"
+    #: Let webhooks reach loopback, link-local and private addresses (tests, on-premise).
+    webhooks_allow_private: bool = False
 
     @property
     def embedded(self) -> bool:

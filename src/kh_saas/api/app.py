@@ -29,6 +29,7 @@ from kh_saas.api.decisions import (
     RecognitionController,
     RevocationController,
 )
+from kh_saas.api.events import EventController, asyncapi_document
 from kh_saas.api.health import healthz, problem_type, readyz
 from kh_saas.api.intake import admit_json_body
 from kh_saas.api.listings import RegistryController
@@ -49,6 +50,8 @@ from kh_saas.api.subject_imports import SubjectImportController
 from kh_saas.api.subjects import SubjectController
 from kh_saas.api.tenant_routes import TenantProfileController
 from kh_saas.api.trail import TrailController
+from kh_saas.integrators.hub import EventHub
+from kh_saas.integrators.webhooks.routes import WebhookController
 from kh_saas.service import Service
 from kh_saas.settings import Settings
 
@@ -58,6 +61,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
     settings = settings or Settings.from_env()
     owned = service is None
     svc = service or Service(settings)
+    hub = EventHub(lambda: svc.clusters)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -68,11 +72,14 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
             yield
         finally:
             unregister_collector(collector)
+            await hub.close()
             if owned:
                 await svc.stop()
 
     def on_app_init(config: AppConfig) -> AppConfig:
         config.state["service"] = svc
+        config.state["event_hub"] = hub
+        config.state["stream_keepalive"] = settings.stream_keepalive
         config.state["auth_throttle"] = FailedAuthThrottle(
             limit=settings.auth_fail_limit, window=settings.auth_fail_window
         )
@@ -122,6 +129,9 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         TrailController,
         BonusTableController,
         AuditLogController,
+        EventController,
+        asyncapi_document,
+        WebhookController,
     ]
     return Litestar(
         route_handlers=route_handlers,

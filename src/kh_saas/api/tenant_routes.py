@@ -34,8 +34,8 @@ class TenantProfileController(Controller):
         opt=roles(*PROFILE_READERS),
         summary="The tenant's profile",
         description=(
-            "Every tenant role may read it, the integrator included: until the event feed "
-            "exists this is the integrator's one route (it shows that the key works and how "
+            "Every tenant role may read it, the integrator included (beside the event feed, "
+            "stream, schemas and webhooks, its one route: it shows that the key works and how "
             "many events the province holds)."
         ),
         responses=problem_responses(401, 403, 404),

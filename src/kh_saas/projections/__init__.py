@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncpg
 
 from kh_saas.projections.model import Projection
+from kh_saas.projections.public import PUBLIC_EVENTS
 from kh_saas.projections.registers import REGISTERS
 from kh_saas.projections.runner import ProjectionRunner
 from kh_saas.projections.trail import TRAIL_PROJECTION
 
 #: Every projection a tenant has, in the order they are brought up to date.
-PROJECTIONS: tuple[Projection, ...] = (REGISTERS, TRAIL_PROJECTION)
+PROJECTIONS: tuple[Projection, ...] = (REGISTERS, TRAIL_PROJECTION, PUBLIC_EVENTS)
 
 
 async def prepare_projections(conn: asyncpg.Connection, schema: str) -> None:

@@ -116,6 +116,12 @@ class Table:
     #: extended statistics, so the planner does not multiply their selectivities and walk a
     #: whole index for a combination that has no rows (270 ms instead of 0.1 ms).
     statistics: Sequence[str] = ()
+    #: Prefix of the physical name (``rm_``); a table others read by a published name (the
+    #: integrators' ``public_events``) has none.
+    prefix: str = "rm_"
+    #: Applied to each row as it is written, with the tenant schema: for values only the
+    #: tenant gives (the public contract's ``source``), which a pure handler cannot know.
+    finish: Callable[[str, dict[str, Any]], Mapping[str, Any]] | None = None
 
     @property
     def column_names(self) -> list[str]:
@@ -143,12 +149,15 @@ class Projection:
 
     Events of other topics only advance its position. ``version`` is bumped whenever the
     tables or the mapping change: the engine then rebuilds the projection from zero.
+    ``notify`` names a channel (from the tenant schema) the engine ``pg_notify``s in the
+    transaction of every batch that wrote rows, so listeners wake as it commits.
     """
 
     name: str
     version: int
     tables: Sequence[Table]
     handlers: Mapping[str, Handler] = field(default_factory=dict)
+    notify: Callable[[str], str] | None = None
 
     @property
     def topics(self) -> frozenset[str]:

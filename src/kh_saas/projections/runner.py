@@ -82,6 +82,10 @@ class ProjectionRunner:
             done = await apply_batch(conn, self.log, self.tables, row["position"], limit)
             if done.consumed:
                 await self.tracking.advance(conn, done.last, done.recorded_at)
+            if done.written and self.projection.notify is not None:
+                # Delivered at commit, never before: a listener that wakes sees the rows.
+                channel = self.projection.notify(self.schema)
+                await conn.execute("SELECT pg_notify($1, $2)", channel, str(done.last))
         await self._analyze_grown(conn, done.written)
         return done.consumed
 

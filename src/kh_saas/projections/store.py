@@ -25,8 +25,9 @@ _state = msgspec.json.Decoder(dict[str, Any])
 
 
 def physical(table: Table | str, suffix: str = "") -> str:
-    name = table if isinstance(table, str) else table.name
-    return f"rm_{name}{suffix}"
+    if isinstance(table, str):
+        return f"rm_{table}{suffix}"
+    return f"{table.prefix}{table.name}{suffix}"
 
 
 def ddl(schema: str, table: Table, suffix: str = "", *, secondary: bool = True) -> list[str]:
@@ -175,7 +176,8 @@ class ReadTables:
         self.suffix = suffix
 
     def _name(self, table: str) -> str:
-        return f"{quote_ident(self.schema)}.{physical(table, self.suffix)}"
+        spec = self.projection.table(table)
+        return f"{quote_ident(self.schema)}.{physical(spec, self.suffix)}"
 
     async def current(self, conn: asyncpg.Connection, wanted: Wanted) -> dict[str, dict[UUID, Row]]:
         """The current rows a batch asked for, by table and id."""
@@ -211,12 +213,15 @@ class ReadTables:
                 list(tos),
                 list(positions),
             )
-        for table, rows in writes.rows.items():
-            if not rows:
+        for table, planned in writes.rows.items():
+            if not planned:
                 continue
-            columns = self.projection.table(table).column_names
+            spec = self.projection.table(table)
+            columns = spec.column_names
+            finish = spec.finish
+            rows = planned if finish is None else [finish(self.schema, r) for r in planned]
             await conn.copy_records_to_table(
-                physical(table, self.suffix),
+                physical(spec, self.suffix),
                 schema_name=self.schema,
                 columns=columns,
                 records=[tuple(map(row.get, columns)) for row in rows],

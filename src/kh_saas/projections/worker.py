@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import asyncpg
 
@@ -31,6 +32,7 @@ from kh_saas.storage.unavailable import connect_or_unavailable
 from kh_saas.tenants.catalog import Tenant
 
 log = get_logger(__name__)
+T = TypeVar("T")
 
 #: Longest a tenant's projections wait without a notification before looking anyway.
 POLL = 1.0
@@ -68,6 +70,10 @@ class ClusterWork:
         self.listener: asyncpg.Connection | None = None
         self._heard: set[str] = set()
         self.channels: dict[str, TenantProjections] = {}
+        #: Other channels heard on the same connection (the webhook dispatcher's wake-ups).
+        self.hooks: dict[str, Callable[[], None]] = {}
+        #: Bumped each time the listening connection is made anew.
+        self.generation = 0
         self._listening = asyncio.Lock()  # one connection: its commands may not interleave
 
     async def open(self) -> None:
@@ -84,22 +90,46 @@ class ClusterWork:
         tenant = self.channels.get(channel)
         if tenant is not None:
             tenant.wake.set()
+        hook = self.hooks.get(channel)
+        if hook is not None:
+            hook()
+
+    async def _connected(self) -> asyncpg.Connection:
+        """The listening connection, (re)made with every channel heard; hold ``_listening``."""
+        if self.listener is None or self.listener.is_closed():
+            self.listener = await connect_or_unavailable(self.cluster.url)
+            self.generation += 1
+            self._heard = set()
+        for known in (self.channels.keys() | self.hooks.keys()) - self._heard:
+            await self.listener.add_listener(known, self._notified)
+            self._heard.add(known)
+        return self.listener
 
     async def listen(self, channel: str) -> None:
         async with self._listening:
             try:
-                if self.listener is None or self.listener.is_closed():
-                    self.listener = await connect_or_unavailable(self.cluster.url)
-                    self._heard = set()
-                    for known in self.channels:
-                        await self.listener.add_listener(known, self._notified)
-                        self._heard.add(known)
-                if channel not in self._heard:
-                    await self.listener.add_listener(channel, self._notified)
-                    self._heard.add(channel)
+                await self._connected()
             except Exception as exc:  # the 1 s poll keeps projections moving meanwhile
                 log.warning("projection_listen_failed", channel=channel, error=repr(exc))
+                if self.listener is not None:
+                    # Closed for sure: a half-broken session must not keep holding the
+                    # webhook locks taken on it (see on_listener).
+                    self.listener.terminate()
                 self.listener = None
+
+    async def on_listener(
+        self, fn: Callable[[asyncpg.Connection], Awaitable[T]]
+    ) -> tuple[int, T]:
+        """Run ``fn`` on the listening connection: (its generation, the result). The webhook
+        dispatcher keeps its session locks there, so they cost no connection of their own;
+        a new generation means the connection was remade and those locks are gone."""
+        async with self._listening:
+            return self.generation, await fn(await self._connected())
+
+    def alive(self, generation: int) -> bool:
+        """Whether the connection of ``generation`` is still the open one."""
+        listener = self.listener
+        return generation == self.generation and listener is not None and not listener.is_closed()
 
     async def close(self) -> None:
         if self.listener is not None and not self.listener.is_closed():
@@ -123,6 +153,10 @@ class Projector:
 
     def tenant(self, slug: str) -> TenantProjections | None:
         return self._tenants.get(slug)
+
+    def work(self, cluster: str) -> ClusterWork:
+        """A cluster's listening connection and batch pool (shared with the webhooks)."""
+        return self._work[cluster]
 
     async def start(self, clusters: Iterable[Cluster], tenants: Iterable[Tenant]) -> None:
         for cluster in clusters:

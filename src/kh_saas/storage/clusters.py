@@ -68,7 +68,8 @@ class Cluster:
     ) -> None:
         self.name = name
         self.url = url
-        #: Connections the projector holds apart from the pools (its batch pool, its listener).
+        #: Connections held apart from the pools: the projector's batch pool and listener, the
+        #: stream hub's listener.
         self.worker_connections = worker_connections
         self._read_pool_max = read_pool_max
         self._write_pool_max = write_pool_max

@@ -17,7 +17,9 @@ class Role(StrEnum):
 
 #: Roles a tenant key may have (the platform admin is not bound to a tenant).
 TENANT_ROLES = frozenset(Role) - {Role.PLATFORM_ADMIN}
-#: Who may read the tenant's profile: every tenant role and the platform admin. The integrator
-#: is otherwise feed-only; until the feed exists this is its one route, so that an issued key
-#: can at least be checked and shows the province's event count.
+#: Who may read the tenant's profile: every tenant role and the platform admin (the
+#: integrator too, so that an issued key can be checked and shows the event count).
 PROFILE_READERS = TENANT_ROLES | {Role.PLATFORM_ADMIN}
+#: Who reads the public events (feed, stream, schemas): the integrator — for whom they and
+#: its webhooks are everything it may use — and the province's admin and auditors.
+FEED_READERS = frozenset({Role.INTEGRATOR, Role.TENANT_ADMIN, Role.AUDITOR, Role.PLATFORM_ADMIN})

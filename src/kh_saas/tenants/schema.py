@@ -7,6 +7,7 @@ versioned, lock-protected migration, instead of by the library at first use (its
 
 from __future__ import annotations
 
+from kh_saas.integrators.webhooks.migrations import WEBHOOK_MIGRATIONS
 from kh_saas.storage.eventstore import EVENTS_TABLE
 from kh_saas.storage.migrations import Migration
 from kh_saas.transparency.migrations import LOG_MIGRATIONS
@@ -136,4 +137,6 @@ TENANT_MIGRATIONS = (
     ),
     # The transparency log (versions 20 and up): kh_saas/transparency/migrations.py.
     *LOG_MIGRATIONS,
+    # Webhooks (versions 45–49): kh_saas/integrators/webhooks/migrations.py.
+    *WEBHOOK_MIGRATIONS,
 )
