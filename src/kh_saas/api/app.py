@@ -45,6 +45,7 @@ from kh_saas.api.problems import EXCEPTION_HANDLERS
 from kh_saas.api.projection_routes import ProjectionController
 from kh_saas.api.reference_pages import render_plugins
 from kh_saas.api.registers import AwardRegisterController, RegisterController
+from kh_saas.api.reports import ReportController
 from kh_saas.api.subject_imports import SubjectImportController
 from kh_saas.api.subjects import SubjectController
 from kh_saas.api.tenant_routes import TenantProfileController
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         TrailController,
         BonusTableController,
         AuditLogController,
+        ReportController,
     ]
     return Litestar(
         route_handlers=route_handlers,
