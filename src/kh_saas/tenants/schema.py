@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from kh_saas.storage.eventstore import EVENTS_TABLE
 from kh_saas.storage.migrations import Migration
+from kh_saas.targets.migrations import PLAN_MIGRATIONS
 from kh_saas.transparency.migrations import LOG_MIGRATIONS
 
 TENANT_MIGRATIONS = (
@@ -136,4 +137,6 @@ TENANT_MIGRATIONS = (
     ),
     # The transparency log (versions 20 and up): kh_saas/transparency/migrations.py.
     *LOG_MIGRATIONS,
+    # Plans and targets (versions 50–54): kh_saas/targets/migrations.py.
+    *PLAN_MIGRATIONS,
 )
