@@ -16,6 +16,7 @@ from pypdf import PdfReader
 
 from kh_saas.service import Service
 from tests.province import COMMUNE, Province, open_province
+from tests.test_plans_targets import adopt_body
 
 OLD_COMMUNE = "19477"  # merged into 19483 (COMMUNE) on 1 July 2025
 OTHER_COMMUNE = "19489"
@@ -352,3 +353,42 @@ async def test_every_report_route_hides_other_tenants(client: httpx.AsyncClient)
                            headers=hue.keys["tenant_admin"])  # fmt: skip
     assert put.status_code == 404
     assert (await get(qt, "/report-schedule")).json()["flows"][0]["due"] == "11-10"
+
+
+async def test_the_report_carries_the_attainment_of_the_adopted_plan(qt: Province) -> None:
+    assert (await put_schedule(qt, SEED_003)).status_code == 200
+    plan = await qt.post("/plans", adopt_body(), role="tenant_admin")
+    assert plan.status_code == 201, plan.text
+    stats = {"communes": [{"commune_code": COMMUNE, "households": 10}]}
+    r = await qt.client.put(qt.url("/statistics/2025"), json=stats, headers=qt.keys["tenant_admin"])
+    assert r.status_code == 200, r.text
+    await recognise(qt, COMMUNE, 3, "H", "8/QĐ-UBND")
+    seen = await recognise(qt, OLD_COMMUNE, 2, "I", "9/QĐ-UBND")
+    late = {"year": 2025, "min_position": seen, "as_of": "2100-01-01T00:00:00Z"}
+
+    report = (await get(qt, "/reports/annual", **late)).json()
+    a = report["attainment"]
+    assert a["plan"]["number"] == "125/KH-UBND"
+    province = {t["denominator"]: t for t in a["province"]["titles"]}
+    assert (province["households"]["held"], province["households"]["total"]) == (5, 10)
+    assert province["households"]["percent"] == 50.0
+    assert province["households"]["target"] == 60.0  # seed 003: 60% of households by 2025
+    # At the deadline (before 10/11/2025) neither the plan's adoption nor anything else was
+    # recorded yet: the same report as of then has no plan and nothing held.
+    at_deadline = (await get(qt, "/reports/annual", year=2025)).json()["attainment"]
+    assert at_deadline["plan"] is None
+    assert all(t["held"] == 0 for t in at_deadline["province"]["titles"])
+
+    xlsx = await get(qt, "/reports/annual", format="xlsx", **late)
+    wb = openpyxl.load_workbook(io.BytesIO(xlsx.content), read_only=True)
+    assert wb.sheetnames == ["Tổng hợp", "Theo xã", "Danh hiệu", "Khen thưởng", "Thu hồi",
+                             "Chỉ tiêu"]  # fmt: skip
+    rows = list(wb["Chỉ tiêu"].iter_rows(values_only=True))
+    households = next(r for r in rows if r[0] == COMMUNE and r[4] == "households")
+    assert households[5:9] == (5, 10, 50.0, 60.0)
+
+    pdf = await get(qt, "/reports/annual", format="pdf", **late)
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "VII. KẾT QUẢ THỰC HIỆN CHỈ TIÊU" in text
+    assert "Kế hoạch số 125/KH-UBND" in text
+    assert "50,0" in text and "60,0 (2025)" in text

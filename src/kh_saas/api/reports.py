@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
+from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, Response, get, put
@@ -19,6 +20,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from kh_saas.api.auth import current_tenant, roles
 from kh_saas.api.problems import ProblemError, problem_responses
 from kh_saas.api.reading import AsOf, MinPosition, pool_of, read_position
+from kh_saas.api.targets import PlanQuery, SourceQuery
 from kh_saas.api.tenant_common import actor, commands, in_thread
 from kh_saas.domain.report_schedule import (
     VIETNAM,
@@ -34,6 +36,7 @@ from kh_saas.reports.build import Period, build_report
 from kh_saas.reports.document import PDF_MEDIA_TYPE, document_bytes
 from kh_saas.reports.model import Deadline, Report
 from kh_saas.reports.workbook import XLSX_MEDIA_TYPE, workbook_bytes
+from kh_saas.targets.attainment import Source
 from kh_saas.tenants.report_schedule import load_schedule, set_schedule
 from kh_saas.tenants.roles import Role
 
@@ -148,6 +151,8 @@ async def _report(
     number: str | None,
     dated: date | None,
     min_position: int | None,
+    plan: UUID | None,
+    source: Source,
 ) -> Response[Any]:
     as_of = _checked_as_of(as_of)
     tenant = current_tenant(request)
@@ -172,6 +177,8 @@ async def _report(
             period=period,
             as_of=at,
             deadline=deadline,
+            plan_id=plan,
+            source=source,
         )
     letterhead = schedule.letterhead if schedule else Letterhead()
     report.letterhead = letterhead
@@ -241,7 +248,8 @@ class ReportController(Controller):
         summary="Báo cáo kết quả of a year: JSON, XLSX or PDF",
         description="As the registers stood at the communes' deadline of `year` (see "
         "`report-schedule`) unless `as_of` is given; each commune's completeness says what was "
-        "recorded after it and which communes recorded nothing.",
+        "recorded after it and which communes recorded nothing; `attainment`: the targets of "
+        "`plan` (default: the plan covering the year) as of the same moment.",
         responses=problem_responses(401, 403, 404, 422, 503),
     )
     async def annual(
@@ -254,11 +262,13 @@ class ReportController(Controller):
         as_of: AsOf = None,
         number: Number = None,
         dated: Dated = None,
+        plan: PlanQuery = None,
+        source: SourceQuery = "statistics",
         min_position: MinPosition = None,
     ) -> Response[Report]:
         return await _report(
             request, Period(year, year, "annual"), format=format, as_of=as_of, number=number,
-            dated=dated, min_position=min_position,
+            dated=dated, min_position=min_position, plan=plan, source=source,
         )  # fmt: skip
 
     @get(
@@ -288,9 +298,11 @@ class ReportController(Controller):
         as_of: AsOf = None,
         number: Number = None,
         dated: Dated = None,
+        plan: PlanQuery = None,
+        source: SourceQuery = "statistics",
         min_position: MinPosition = None,
     ) -> Response[Report]:
         return await _report(
             request, _phase(phase), format=format, as_of=as_of, number=number, dated=dated,
-            min_position=min_position,
+            min_position=min_position, plan=plan, source=source,
         )  # fmt: skip

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 
@@ -42,6 +43,7 @@ from kh_saas.reports.model import (
     TitleLine,
 )
 from kh_saas.storage.migrations import quote_ident
+from kh_saas.targets.attainment import Source, compute_attainment
 from kh_saas.tenants.admin_units import conversion_successors
 
 #: Raw counters of one commune code: ``rec:<title>``, revoked, nominations, awards, annulled…
@@ -306,8 +308,11 @@ async def build_report(
     period: Period,
     as_of: datetime | None,
     deadline: Deadline | None,
+    plan_id: UUID | None = None,
+    source: Source = "statistics",
 ) -> Report:
-    """The report of ``period`` as the registers stood at ``as_of`` (``None``: now)."""
+    """The report of ``period`` as the registers stood at ``as_of`` (``None``: now), with
+    the attainment of its last year under ``plan_id`` (default: the plan covering it)."""
     built_at = datetime.now(UTC)
     at = as_of if as_of is not None and as_of < built_at else None
     names = unit_names()
@@ -320,6 +325,9 @@ async def build_report(
         decisions = await reader.decisions(at)
         awards, award_decisions, bonus = await reader.awards(at)
         revocations = await reader.revocations(at)
+        attainment = await compute_attainment(
+            conn, schema, province_code, period.last_year, plan_id=plan_id, as_of=at, source=source
+        )
     rolled_then = _roll_up(then, province_code)
     rolled_now = _roll_up(now, province_code) if now is not None else None
 
@@ -388,4 +396,5 @@ async def build_report(
         decisions=decisions,
         awards=awards,
         revocations=revocations,
+        attainment=attainment,
     )

@@ -38,11 +38,13 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from kh_saas.domain.plans import DENOMINATOR_LABEL, Denominator
 from kh_saas.domain.report_schedule import VIETNAM, Letterhead
 from kh_saas.domain.vocabulary import Title
 from kh_saas.reference import provinces
 from kh_saas.reports import labels
 from kh_saas.reports.model import CommuneLine, Report
+from kh_saas.targets.attainment import Attainment, TitleAttainment
 
 PDF_MEDIA_TYPE = "application/pdf"
 QUOC_HIEU = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
@@ -404,7 +406,83 @@ def _body(report: Report, issuer_text: str, st: dict[str, ParagraphStyle]) -> li
         )  # fmt: skip
     else:
         out.append(Paragraph("Không có số liệu nhập sau hạn báo cáo.", st["body"]))
+    if report.attainment is not None:
+        out += _attainment(report.attainment, st)
     return out
+
+
+def _pct(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}".replace(".", ",")
+
+
+def _attainment(a: Attainment, st: dict[str, ParagraphStyle]) -> list[Flowable]:
+    """VII: the province against its plan's targets, and each commune's shares."""
+    out: list[Flowable] = [Paragraph("VII. KẾT QUẢ THỰC HIỆN CHỈ TIÊU", st["heading"])]
+    plan = (
+        f"Kế hoạch số {_escape(a.plan.number)} ({_escape(a.plan.name)})"
+        if a.plan
+        else "Tỉnh chưa ban hành kế hoạch có chỉ tiêu"
+    )
+    source = (
+        f"số liệu thống kê năm {a.statistics_year}"
+        if a.source == "statistics" and a.statistics_year
+        else "số đối tượng đã đăng ký"
+        if a.source == "registered"
+        else "chưa có số liệu thống kê"
+    )
+    out.append(
+        Paragraph(
+            f"Căn cứ {plan}; số đạt danh hiệu còn hiệu lực đến ngày 31/12/{a.year}, mẫu số "
+            f"theo {source}:",
+            st["body"],
+        )
+    )
+    out.append(
+        _grid(
+            ["TT", "Chỉ tiêu", "Đạt", "Tổng số", "Tỷ lệ %", "Chỉ tiêu %", "Còn thiếu",
+             "Tiến độ"],
+            [
+                [i, DENOMINATOR_LABEL[t.denominator], t.held,
+                 "" if t.total is None else t.total, _pct(t.percent),
+                 "" if t.target is None else f"{_pct(t.target)} ({t.milestone_year})",
+                 "" if t.gap is None else t.gap,
+                 "" if t.on_track is None else "Đạt" if t.on_track else "Chưa đạt"]
+                for i, t in enumerate(a.province.titles, 1)
+            ],
+            [9, 62, 18, 20, 16, 24, 18, 18],
+            st,
+        )
+    )  # fmt: skip
+    if any(t.total for c in a.communes for t in c.titles):
+        order = [t.denominator for t in a.province.titles]
+        out.append(Paragraph("Tỷ lệ đạt (%) theo xã, phường, đặc khu:", st["body"]))
+        out.append(
+            _grid(
+                ["TT", "Đơn vị", *(DENOMINATOR_SHORT[d] for d in order)],
+                [
+                    [i, c.commune_name or c.commune_code,
+                     *(_pct(by.percent) if (by := _by(c.titles).get(d)) else "" for d in order)]
+                    for i, c in enumerate(a.communes, 1)
+                ],
+                [11, 50, *(18 for _ in order)],
+                st,
+            )
+        )  # fmt: skip
+    return out
+
+
+def _by(titles: list[TitleAttainment]) -> dict[Denominator, TitleAttainment]:
+    return {t.denominator: t for t in titles}
+
+
+DENOMINATOR_SHORT = {
+    Denominator.HOUSEHOLDS: "GĐHT (hộ)",
+    Denominator.CLANS: "DHHT (dòng họ)",
+    Denominator.VILLAGES: "CĐHT (thôn, tổ)",
+    Denominator.ORGANISATIONS: "ĐVHT (đơn vị)",
+    Denominator.WORKERS: "CDHT (lao động)",
+    Denominator.CADRES: "CDHT (CB, CC, VC)",
+}
 
 
 def _revoked_by_title(report: Report) -> dict[Title, int]:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 import msgspec
 
 from kh_saas.domain.report_schedule import Letterhead, ReportFlow
 from kh_saas.domain.vocabulary import Title
+from kh_saas.targets.attainment import Attainment
 
 CommuneStatus = Annotated[
     Literal["on_time", "late_entries", "nothing_recorded"],
@@ -151,6 +152,7 @@ class Report(msgspec.Struct, kw_only=True):
     decisions: list[DecisionLine]
     awards: list[AwardLine]
     revocations: list[RevocationLine]
-    #: The plans' attainment of ``last_year`` when a plan is adopted (``null`` until then).
-    attainment: Any | None = None
+    #: Kết quả thực hiện chỉ tiêu of ``last_year`` (held on 31/12) as of the same moment,
+    #: against the adopted plan's targets (``plan`` is null until one is adopted).
+    attainment: Attainment | None = None
     letterhead: Letterhead | None = None

@@ -17,9 +17,11 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from kh_saas.domain.plans import DENOMINATOR_LABEL
 from kh_saas.domain.vocabulary import Title
 from kh_saas.reports import labels
 from kh_saas.reports.model import CommuneLine, Report
+from kh_saas.targets.attainment import TitleAttainment
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHEETS = ("Tổng hợp", "Theo xã", "Danh hiệu", "Khen thưởng", "Thu hồi", "Chỉ tiêu")
@@ -179,6 +181,46 @@ def _revocations(ws: Worksheet, report: Report) -> None:
     ws.column_dimensions["E"].width = 28
 
 
+ATTAINMENT_HEADER = (
+    "Mã xã", "Đơn vị", "Danh hiệu", "Mẫu số", "denominator", "Đạt", "Tổng số", "Tỷ lệ (%)",
+    "Chỉ tiêu (%)", "Năm mốc", "Tiến độ phải đạt (%)", "Còn thiếu", "Đạt tiến độ",
+)  # fmt: skip
+
+
+def attainment_rows(report: Report) -> Iterable[list[Any]]:
+    a = report.attainment
+    if a is None:
+        return
+    scopes: list[tuple[str | None, str, list[TitleAttainment]]] = [
+        (None, report.province_name, a.province.titles)
+    ]
+    scopes += [(c.commune_code, c.commune_name or c.commune_code, c.titles) for c in a.communes]
+    for code, name, titles in scopes:
+        for t in titles:
+            yield [
+                code or "", name, labels.TITLES[t.title], DENOMINATOR_LABEL[t.denominator],
+                t.denominator.value, t.held, t.total, t.percent, t.target, t.milestone_year,
+                t.expected, t.gap, None if t.on_track is None else ("Đạt" if t.on_track
+                                                                      else "Chưa đạt"),
+            ]  # fmt: skip
+
+
+def _attainment(ws: Worksheet, report: Report) -> None:
+    a = report.attainment
+    assert a is not None
+    plan = a.plan
+    _table(
+        ws,
+        ("Kế hoạch", "Năm", "Mẫu số lấy từ", "Năm thống kê"),
+        [[f"{plan.number} ({plan.name})" if plan else "chưa ban hành kế hoạch", a.year,
+          "số liệu thống kê" if a.source == "statistics" else "đối tượng đã đăng ký",
+          a.statistics_year]],
+    )  # fmt: skip
+    _table(ws, ATTAINMENT_HEADER, attainment_rows(report))
+    ws.column_dimensions["B"].width = 28
+    ws.column_dimensions["D"].width = 40
+
+
 def workbook_bytes(report: Report) -> bytes:
     wb = Workbook()
     sheets = [wb.active] + [wb.create_sheet() for _ in SHEETS[1:5]]
@@ -190,6 +232,9 @@ def workbook_bytes(report: Report) -> bytes:
     _titles(sheets[2], report)
     _awards(sheets[3], report)
     _revocations(sheets[4], report)
+    if report.attainment is not None:
+        attainment = wb.create_sheet(SHEETS[5])
+        _attainment(attainment, report)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
