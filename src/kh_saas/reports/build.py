@@ -132,8 +132,8 @@ class _Reader:
             t["annulled"] += r["annulled"]
         for r in await self.fetch(
             f"""SELECT r.commune_code, count(*) AS n FROM {self.table("subjects")}
-                WHERE r.registered_at <= $1 AND {{visible}} GROUP BY 1""",
-            at, datetime.combine(p.last_day, datetime.max.time(), UTC),
+                WHERE {{visible}} GROUP BY 1""",
+            at,
         ):  # fmt: skip
             out[r["commune_code"]]["subjects"] += r["n"]
         return out

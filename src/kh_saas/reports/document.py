@@ -15,6 +15,7 @@ decree names), shipped in ``reports/fonts`` so nothing is fetched at run time.
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -210,8 +211,8 @@ def _grid(
     def cell(value: Any, i: int) -> Paragraph:
         text = "" if value is None else f"{value:,}".replace(",", ".") if isinstance(
             value, int) else str(value)  # fmt: skip
-        return Paragraph(_escape(text), st["cellc"] if isinstance(value, int) or i == 0
-                         else st["cell"])  # fmt: skip
+        centred = isinstance(value, int) or i == 0 or _FIGURE.fullmatch(text) is not None
+        return Paragraph(_escape(text), st["cellc"] if centred else st["cell"])
 
     data = [[Paragraph(_escape(h), st["head"]) for h in header]]
     data += [[cell(v, i) for i, v in enumerate(row)] for row in rows]
@@ -229,6 +230,10 @@ def _grid(
         )
     )
     return table
+
+
+#: A figure printed as text (a share, a target with its year): centred like the numbers.
+_FIGURE = re.compile(r"[0-9][0-9.,]*( \([0-9]{4}\))?")
 
 
 def _escape(text: str) -> str:
@@ -271,12 +276,17 @@ def _body(report: Report, issuer_text: str, st: dict[str, ParagraphStyle]) -> li
             st["body"],
         )
     )
+    moment = (
+        "hạn báo cáo"
+        if report.deadline and report.as_of == report.deadline.cutoff
+        else "thời điểm tổng hợp"
+    )
     out.append(Paragraph("I. KẾT QUẢ CHUNG", st["heading"]))
     out.append(
         Paragraph(
             f"Toàn tỉnh có {_n(s.communes_reporting)}/{_n(s.communes)} xã, phường, đặc khu có "
-            f"số liệu đến hạn báo cáo; {_n(s.communes_without_records)} đơn vị chưa có số "
-            f"liệu; {_n(s.communes_with_late_entries)} đơn vị có số liệu nhập sau hạn. Đã ban "
+            f"số liệu đến {moment}; {_n(s.communes_without_records)} đơn vị chưa có số "
+            f"liệu; {_n(s.communes_with_late_entries)} đơn vị có số liệu nhập sau đó. Đã ban "
             f"hành {_n(s.decisions)} quyết định công nhận danh hiệu, {_n(s.award_decisions)} "
             f"quyết định khen thưởng ({_n(p.awards)} tập thể, hộ gia đình, cá nhân; tiền "
             f"thưởng {_n(s.bonus_vnd)} đồng) và {_n(s.revocation_decisions)} quyết định thu "
@@ -357,7 +367,7 @@ def _body(report: Report, issuer_text: str, st: dict[str, ParagraphStyle]) -> li
                  _status(c)]
                 for i, c in enumerate(report.communes + report.unmapped, 1)
             ],
-            [11, 36, 13, 13, 13, 13, 13, 13, 19, 14, 22],
+            [11, 34, 13, 13, 13, 13, 13, 13, 19, 14, 25],
             st,
         )
     )  # fmt: skip
@@ -374,12 +384,12 @@ def _body(report: Report, issuer_text: str, st: dict[str, ParagraphStyle]) -> li
     out.append(
         Paragraph(
             (
-                f"Đến hạn báo cáo, {_n(len(silent))} đơn vị chưa có số liệu: "
+                f"Đến {moment}, {_n(len(silent))} đơn vị chưa có số liệu: "
                 + _escape(", ".join(c.name for c in silent))
                 + "."
             )
             if silent
-            else "Đến hạn báo cáo, tất cả các xã, phường, đặc khu đều đã có số liệu.",
+            else f"Đến {moment}, tất cả các xã, phường, đặc khu đều đã có số liệu.",
             st["body"],
         )
     )
@@ -387,7 +397,7 @@ def _body(report: Report, issuer_text: str, st: dict[str, ParagraphStyle]) -> li
     if late:
         out.append(
             Paragraph(
-                "Các đơn vị có số liệu nhập sau hạn báo cáo (không tính vào số liệu trên):",
+                f"Các đơn vị có số liệu nhập sau {moment} (không tính vào số liệu trên):",
                 st["body"],
             )
         )
@@ -405,7 +415,7 @@ def _body(report: Report, issuer_text: str, st: dict[str, ParagraphStyle]) -> li
             )
         )  # fmt: skip
     else:
-        out.append(Paragraph("Không có số liệu nhập sau hạn báo cáo.", st["body"]))
+        out.append(Paragraph(f"Không có số liệu nhập sau {moment}.", st["body"]))
     if report.attainment is not None:
         out += _attainment(report.attainment, st)
     return out
@@ -449,7 +459,7 @@ def _attainment(a: Attainment, st: dict[str, ParagraphStyle]) -> list[Flowable]:
                  "" if t.on_track is None else "Đạt" if t.on_track else "Chưa đạt"]
                 for i, t in enumerate(a.province.titles, 1)
             ],
-            [9, 62, 18, 20, 16, 24, 18, 18],
+            [11, 58, 18, 20, 16, 24, 18, 21],
             st,
         )
     )  # fmt: skip

@@ -31,7 +31,8 @@ class Deadline(msgspec.Struct, kw_only=True):
 
 
 class Late(msgspec.Struct, kw_only=True):
-    """What was recorded after the report's ``as_of`` (the deadline) and before now."""
+    """What was recorded after the report's ``as_of`` (the deadline unless ``as_of`` was
+    given) and before the report was built."""
 
     recognitions: int = 0
     revocations: int = 0
@@ -52,6 +53,7 @@ class Counts(msgspec.Struct, kw_only=True):
     nominations: int
     awards: int
     annulled_awards: int
+    #: Subjects registered (all kinds) as of the report's ``as_of``.
     subjects: int
 
     @property
