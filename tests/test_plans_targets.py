@@ -433,3 +433,32 @@ async def test_attainment_chart(qt: Province) -> None:
         headers=qt.keys["officer"],
     )
     assert bad.status_code in (400, 422) and bad.json()["field"] == "denominator"
+
+
+async def test_citizens_split_into_workers_and_cadres(qt: Province) -> None:
+    await adopt(qt)
+    items = [
+        {"kind": "citizen", "name": f"Nguyễn Văn {i}", "commune_code": COMMUNE,
+         "citizen_id": f"0442000{i:05d}", **({"category": "cadre"} if i < 2 else {})}
+        for i in range(5)
+    ]  # fmt: skip
+    r = await qt.post("/subjects/bulk", {"items": items})
+    assert r.status_code == 201, r.text
+    ids = r.json()["ids"]
+    subject = await qt.get(f"/subjects/{ids[0]}")
+    assert subject.json()["category"] == "cadre"
+    decision = qt.household_decision(ids[1:4], number="105/QĐ-UBND", year=2025)
+    decision.update(title="learning_citizen", signed_on="2025-10-01")
+    r = await qt.post("/decisions", decision, role="signer")
+    assert r.status_code == 201, r.text
+    stats = {"communes": [{"commune_code": COMMUNE, "workers": 10, "cadres": 2}]}
+    assert (await put_statistics(qt, 2025, stats)).status_code == 200
+    body = await attainment(qt, year=2025, min_position=r.headers["KH-Position"])
+    cadres, workers = row(body, COMMUNE, "cadres"), row(body, COMMUNE, "workers")
+    assert (cadres["title"], cadres["held"], cadres["percent"], cadres["target"]) == (
+        "learning_citizen", 1, 50.0, 60.0,
+    )  # fmt: skip
+    assert (workers["held"], workers["percent"], workers["on_track"]) == (2, 20.0, False)
+    registered = await attainment(qt, year=2025, source="registered")
+    assert row(registered, COMMUNE, "cadres")["total"] == 2
+    assert row(registered, COMMUNE, "workers")["total"] == 3
