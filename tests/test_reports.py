@@ -392,3 +392,13 @@ async def test_the_report_carries_the_attainment_of_the_adopted_plan(qt: Provinc
     assert "VII. KẾT QUẢ THỰC HIỆN CHỈ TIÊU" in text
     assert "Kế hoạch số 125/KH-UBND" in text
     assert "50,0" in text and "60,0 (2025)" in text
+
+
+async def test_before_29_february_is_before_1_march_in_a_common_year(qt: Province) -> None:
+    assert (await put_schedule(qt, direct("02-29"))).status_code == 200
+    leap = (await get(qt, "/report-schedule", year=2028)).json()["due"][0]["due_on"]
+    common = (await get(qt, "/report-schedule", year=2025)).json()["due"][0]["due_on"]
+    assert (leap, common) == ("2028-02-29", "2025-03-01")
+    assert (await get(qt, "/reports/annual", year=2025)).json()["deadline"]["due_on"] == (
+        "2025-03-01"
+    )

@@ -13,6 +13,7 @@ reads the registers as they stood at 00:00 of it, Vietnam time (UTC+7, no summer
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Annotated
@@ -52,7 +53,10 @@ class ReportFlow(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     rerouted: bool = False
 
     def due_on(self, year: int) -> date:
+        """The due day in ``year``; "before 29/2" in a common year is before 1 March."""
         month, day = (int(p) for p in self.due.split("-"))
+        if (month, day) == (2, 29) and not calendar.isleap(year):
+            return date(year, 3, 1)
         return date(year, month, day)
 
     def in_force(self, on: date) -> bool:
@@ -99,7 +103,7 @@ def check_flows(flows: Sequence[ReportFlow]) -> None:
                 f"{f.reporter} reports upward, not to {f.recipient_tier}", f"{at}.recipient_tier"
             )
         try:
-            f.due_on(2024)  # a leap year: 02-29 exists
+            f.due_on(2024)  # a leap year: 02-29 exists (in other years: before 1 March)
         except ValueError:
             raise ScheduleError(f"{f.due} is not a day of the year", f"{at}.due") from None
         if f.valid_from and f.valid_to and f.valid_to < f.valid_from:

@@ -26,6 +26,7 @@ from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
@@ -136,20 +137,29 @@ def place_of(province_code: str) -> str:
     return province.short_name if province else ""
 
 
+def _lines(text: str, font: str, size: float, width: float) -> list[str]:
+    """Capitalised lines of ``text`` (one per ``\n``), each wrapped to ``width``."""
+    out: list[str] = []
+    for line in text.splitlines():
+        if line.strip():
+            out += simpleSplit(line.strip().upper(), font, size, width - 4)
+    return out
+
+
 class _Header(Flowable):  # type: ignore[misc]
     """The two header columns with their rules, drawn as Appendix I places them."""
 
     def __init__(self, superior: str | None, issuer: str, number: str, dated: str) -> None:
         super().__init__()
-        self.superior = superior.upper() if superior else None
-        self.issuer = [line.strip().upper() for line in issuer.splitlines() if line.strip()]
-        self.number = number
-        self.dated = dated
         self.left_w = WIDTH * 0.40
         self.right_w = WIDTH - self.left_w
         self.size = 13
         self.lead = 15.5
-        lines = (1 if self.superior else 0) + len(self.issuer)
+        self.superior = _lines(superior or "", FONT, self.size, self.left_w)
+        self.issuer = _lines(issuer, f"{FONT}-Bold", self.size, self.left_w)
+        self.number = number
+        self.dated = dated
+        lines = len(self.superior) + len(self.issuer)
         self.height_ = max(lines, 2) * self.lead + 2 * self.lead + 10
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
@@ -160,9 +170,9 @@ class _Header(Flowable):  # type: ignore[misc]
         top = self.height_ - self.size
         cx = self.left_w / 2
         y = top
-        if self.superior:
-            c.setFont(FONT, self.size)
-            c.drawCentredString(cx, y, self.superior)
+        c.setFont(FONT, self.size)
+        for line in self.superior:
+            c.drawCentredString(cx, y, line)
             y -= self.lead
         c.setFont(f"{FONT}-Bold", self.size)
         widest = 0.0
