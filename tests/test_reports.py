@@ -402,3 +402,23 @@ async def test_before_29_february_is_before_1_march_in_a_common_year(qt: Provinc
     assert (await get(qt, "/reports/annual", year=2025)).json()["deadline"]["due_on"] == (
         "2025-03-01"
     )
+
+
+async def test_a_control_character_in_a_name_does_not_break_the_workbook(qt: Province) -> None:
+    r = await qt.post("/subjects/bulk", {"items": [
+        {"kind": "household", "name": "Hộ\x07 Bell", "commune_code": COMMUNE, "ref": "BEL"}
+    ]})  # fmt: skip
+    assert r.status_code == 201, r.text
+    decision = qt.household_decision(r.json()["ids"], number="10/QĐ-UBND", year=2025,
+                                     signed_on="2025-10-20")  # fmt: skip
+    decision["issuer"] = {**decision["issuer"], "name": "UBND xã\x07 Gio Linh"}
+    r = await qt.post("/decisions", decision, role="signer")
+    assert r.status_code == 201, r.text
+    seen = r.headers["KH-Position"]
+    for fmt in ("xlsx", "pdf"):
+        got = await get(qt, "/reports/annual", year=2025, format=fmt, min_position=seen)
+        assert got.status_code == 200, got.text
+    wb = openpyxl.load_workbook(io.BytesIO((await get(
+        qt, "/reports/annual", year=2025, format="xlsx")).content))  # fmt: skip
+    issuers = [row[2] for row in wb["Danh hiệu"].iter_rows(values_only=True)]
+    assert "UBND xã\ufffd Gio Linh" in issuers

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -28,6 +29,12 @@ SHEETS = ("Tổng hợp", "Theo xã", "Danh hiệu", "Khen thưởng", "Thu hồ
 _BOLD = Font(bold=True)
 
 
+def _cell(value: Any) -> Any:
+    """XLSX cannot hold C0 control characters that the API lets into names (only NUL is
+    refused at the door): shown as U+FFFD rather than failing the whole workbook."""
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
+
+
 def _table(ws: Worksheet, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     start = ws.max_row + (2 if ws.max_row > 1 else 0)
     for col, name in enumerate(header, 1):
@@ -36,7 +43,7 @@ def _table(ws: Worksheet, header: Sequence[str], rows: Iterable[Sequence[Any]]) 
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for r, row in enumerate(rows, start + 1):
         for col, value in enumerate(row, 1):
-            ws.cell(r, col, value)
+            ws.cell(r, col, _cell(value))
     for col, name in enumerate(header, 1):
         letter = get_column_letter(col)
         ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0, 12,
