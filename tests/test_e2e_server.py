@@ -192,6 +192,7 @@ DEMO_STAGES = (
     "learning citizens recognised",
     "revocations",
     "awards",
+    "plan 125/KH-UBND adopted",
     "loaded in",
 )
 
@@ -245,6 +246,21 @@ def test_demo_province_loads_over_http(tmp_path: Path, server_env: dict[str, str
         profile = httpx.get(url + "/v1/t/hue", headers=admin).json()
         assert profile["name"] == "Huế"
         assert profile["event_count"] > provisioned_events("46") + 400
+        # attainment of seed 003's targets shows real figures out of the box
+        reader = httpx.post(
+            url + "/v1/tenants/hue/api-keys", headers=admin, json={"name": "r", "role": "auditor"}
+        ).json()["secret"]
+        seen = httpx.get(
+            url + "/v1/t/hue/targets/attainment",
+            params={"year": 2025},
+            headers={"Authorization": f"Bearer {reader}"},
+        ).json()
+        assert seen["plan"]["number"] == "125/KH-UBND" and seen["statistics_year"] == 2025
+        households = [
+            t for c in seen["communes"] for t in c["titles"] if t["denominator"] == "households"
+        ]
+        assert all(t["target"] == 60 and t["total"] for t in households)
+        assert sum(t["held"] for t in households) > 0
         again = cli("demo", "--tenant", "hue", *common, env=server_env)
         assert again.returncode == 0
         assert "already exists" in again.stdout

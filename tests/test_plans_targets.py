@@ -462,3 +462,14 @@ async def test_citizens_split_into_workers_and_cadres(qt: Province) -> None:
     registered = await attainment(qt, year=2025, source="registered")
     assert row(registered, COMMUNE, "cadres")["total"] == 2
     assert row(registered, COMMUNE, "workers")["total"] == 3
+
+
+async def test_adopting_is_idempotent(qt: Province) -> None:
+    headers = {"Idempotency-Key": "plan-2022-125"}
+    first = await qt.post("/plans", adopt_body(), role="tenant_admin", headers=headers)
+    again = await qt.post("/plans", adopt_body(), role="tenant_admin", headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    listed = (await qt.get("/plans")).json()
+    assert listed["total"] == 1 and listed["next_cursor"] is None

@@ -70,8 +70,13 @@ class PlanOut(msgspec.Struct, kw_only=True):
     recorded_at: datetime
 
 
-class PlanList(msgspec.Struct):
+class PlanList(msgspec.Struct, kw_only=True):
+    """Every plan at once (a province adopts a handful): never a next page."""
+
     items: list[PlanOut]
+    next_cursor: str | None = None
+    total: int
+    total_exact: bool = True
 
 
 def plan_out(p: store.PlanRecord) -> PlanOut:
@@ -191,7 +196,7 @@ class PlanController(Controller):
         tenant = current_tenant(request)
         async with pool_of(request).acquire() as conn:
             found = await store.plans(conn, tenant.schema_name, as_of=as_of)
-        return PlanList(items=[plan_out(p) for p in found])
+        return PlanList(items=[plan_out(p) for p in found], total=len(found))
 
     @get(
         "/plans/{plan_id:uuid}",
