@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from kh_saas.demo_reports import report_schedule
 from kh_saas.demo_story import (
     Legacy,
     Offices,
@@ -776,6 +777,7 @@ def load_demo(
         demo.revocations(revocable)
         DemoAwards(demo, ids).run()
         demo.targets(villages)  # last: its randomness must not shift the acts before it
+        report_schedule(demo)
     log(
         f"{slug} loaded in {time.perf_counter() - started:.1f} s: {demo.decisions} decisions, "
         f"{sent:,} requests"
