@@ -192,6 +192,8 @@ DEMO_STAGES = (
     "learning citizens recognised",
     "revocations",
     "awards",
+    "plan 125/KH-UBND adopted",
+    "report schedule",
     "loaded in",
 )
 
@@ -245,6 +247,36 @@ def test_demo_province_loads_over_http(tmp_path: Path, server_env: dict[str, str
         profile = httpx.get(url + "/v1/t/hue", headers=admin).json()
         assert profile["name"] == "Huế"
         assert profile["event_count"] > provisioned_events("46") + 400
+        # attainment of seed 003's targets shows real figures out of the box
+        reader = httpx.post(
+            url + "/v1/tenants/hue/api-keys", headers=admin, json={"name": "r", "role": "auditor"}
+        ).json()["secret"]
+        seen = httpx.get(
+            url + "/v1/t/hue/targets/attainment",
+            params={"year": 2025},
+            headers={"Authorization": f"Bearer {reader}"},
+        ).json()
+        assert seen["plan"]["number"] == "125/KH-UBND" and seen["statistics_year"] == 2025
+        households = [
+            t for c in seen["communes"] for t in c["titles"] if t["denominator"] == "households"
+        ]
+        assert all(t["target"] == 60 and t["total"] for t in households)
+        # the 2025 report in all three formats, as of now (the demo was recorded after the
+        # deadline, which the report at its default as_of says commune by commune)
+        auditor = {"Authorization": f"Bearer {reader}"}
+        now = {"year": 2025, "as_of": "2100-01-01T00:00:00Z"}
+        report = httpx.get(url + "/v1/t/hue/reports/annual", params=now, headers=auditor).json()
+        assert report["deadline"]["due_on"] == "2025-11-10"
+        assert report["summary"]["province"]["recognised"]["learning_household"] > 0
+        assert report["attainment"]["plan"]["number"] == "125/KH-UBND"
+        late = httpx.get(url + "/v1/t/hue/reports/annual", params={"year": 2025},
+                         headers=auditor).json()  # fmt: skip
+        assert late["summary"]["recorded_after_deadline"]["recognitions"] > 0
+        for fmt, magic in (("xlsx", b"PK"), ("pdf", b"%PDF")):
+            got = httpx.get(url + "/v1/t/hue/reports/annual", params={**now, "format": fmt},
+                            headers=auditor, timeout=60)  # fmt: skip
+            assert got.status_code == 200 and got.content.startswith(magic), got.text[:300]
+        assert sum(t["held"] for t in households) > 0
         again = cli("demo", "--tenant", "hue", *common, env=server_env)
         assert again.returncode == 0
         assert "already exists" in again.stdout

@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from kh_saas.demo_reports import report_schedule
 from kh_saas.demo_story import (
     Legacy,
     Offices,
@@ -488,6 +489,46 @@ class Demo:
             )
         self.stage(f"learning citizens recognised: {', '.join(counts)}")
 
+    def targets(self, villages: dict[str, list[str]]) -> None:
+        """The province adopts seed 003's plan (Tủa Chùa's targets) as its own and records
+        each commune's 2025 statistics: every household, clan and village it has (a few
+        households never registered), so attainment shows real shares out of the box."""
+        deputy = self.offices.signer(self.province_issuer("province_chairman"), "Phó Chủ tịch")
+        issuer = {
+            "name": f"UBND {self.province_name}",
+            "signer_name": deputy["name"],
+            "signer_position": "KT. Chủ tịch, Phó Chủ tịch",
+        }
+        plan = self.call(
+            "POST",
+            "/plans",
+            "tenant_admin",
+            {
+                "template": "tua-chua-2022",
+                "number": "125/KH-UBND",
+                "issuer": issuer,
+                "signed_on": "2022-07-15",
+            },
+        )
+        figures = [
+            {
+                "commune_code": c["code"],
+                "households": self.per_commune + self.rng.randint(0, self.per_commune // 10),
+                "clans": 4 + self.rng.randint(0, 2),
+                "villages": len(villages[c["code"]]),
+                "organisations": 1 + self.rng.randint(0, 3),
+                "workers": 25 + self.rng.randint(20, 80),
+                "cadres": self.rng.randint(8, 30),
+            }
+            for c in self.communes
+        ]
+        for year in (2024, 2025):
+            self.call("PUT", f"/statistics/{year}", "tenant_admin", {"communes": figures})
+        self.stage(
+            f"plan {plan['number']} adopted (seed 003's targets: 60% of households by 2025, "
+            f"70% by 2030); statistics of {len(figures)} communes for 2024 and 2025"
+        )
+
     def revocations(self, recognised: list[str]) -> None:
         c = self.communes[0]
         ids = [
@@ -735,6 +776,8 @@ def load_demo(
         revocable = demo.years(ids)
         demo.revocations(revocable)
         DemoAwards(demo, ids).run()
+        demo.targets(villages)  # last: its randomness must not shift the acts before it
+        report_schedule(demo)
     log(
         f"{slug} loaded in {time.perf_counter() - started:.1f} s: {demo.decisions} decisions, "
         f"{sent:,} requests"

@@ -41,13 +41,17 @@ from kh_saas.api.metrics import (
 )
 from kh_saas.api.nominations import NominationController
 from kh_saas.api.openapi_schema import StrictStructSchemaPlugin
+from kh_saas.api.plans import PlanController
 from kh_saas.api.platform_routes import ApiKeyController, TenantController
 from kh_saas.api.problems import EXCEPTION_HANDLERS
 from kh_saas.api.projection_routes import ProjectionController
 from kh_saas.api.reference_pages import render_plugins
 from kh_saas.api.registers import AwardRegisterController, RegisterController
+from kh_saas.api.reports import ReportController
+from kh_saas.api.statistics import StatisticsController
 from kh_saas.api.subject_imports import SubjectImportController
 from kh_saas.api.subjects import SubjectController
+from kh_saas.api.targets import TargetController
 from kh_saas.api.tenant_routes import TenantProfileController
 from kh_saas.api.trail import TrailController
 from kh_saas.integrators.hub import EventHub
@@ -132,6 +136,10 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         EventController,
         asyncapi_document,
         WebhookController,
+        ReportController,
+        PlanController,
+        StatisticsController,
+        TargetController,
     ]
     return Litestar(
         route_handlers=route_handlers,

@@ -62,6 +62,8 @@ HEADER_ALIASES = {
     "can cuoc": "citizen_id",
     "nam sinh": "birth_year",
     "nghe nghiep": "occupation",
+    "phan loai": "category",
+    "doi tuong lao dong": "category",
     "loai cong dong": "community_kind",
     "ma dia ban": "area_code",
     "loai don vi": "unit_kind",
@@ -115,6 +117,14 @@ VALUE_WORDS: dict[str, dict[str, str]] = {
         "tổ chức khác": "other",
         "hợp tác xã": "other",
         "khác": "other",
+    },
+    "category": {
+        "người lao động": "worker",
+        "lao động": "worker",
+        "cán bộ": "cadre",
+        "công chức": "cadre",
+        "viên chức": "cadre",
+        "cán bộ, công chức, viên chức": "cadre",
     },
     "managing_tier": {
         "cấp xã": "commune",

@@ -53,7 +53,7 @@ class SubjectIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
     Which optional fields apply depends on ``kind``: household (head_name, address, members),
     clan (surname, head_name, households), community (community_kind, area_code), unit
-    (unit_kind, managing_tier), citizen (citizen_id, birth_year, occupation).
+    (unit_kind, managing_tier), citizen (citizen_id, birth_year, occupation, category).
     """
 
     kind: SubjectKind
@@ -86,6 +86,16 @@ class SubjectIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     citizen_id: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{12}$")] | None = None
     birth_year: Annotated[int, msgspec.Meta(ge=1900, le=2100)] | None = None
     occupation: Text | None = None
+    category: (
+        Annotated[
+            Literal["worker", "cadre"],
+            msgspec.Meta(
+                description="A citizen's place in the targets of Công dân học tập: `worker` "
+                "(người lao động) or `cadre` (cán bộ, công chức, viên chức of a learning unit)"
+            ),
+        ]
+        | None
+    ) = None
 
 
 class SubjectsIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -113,6 +123,7 @@ class SubjectOut(msgspec.Struct, kw_only=True, omit_defaults=True):
     ] = None
     birth_year: int | None = None
     occupation: str | None = None
+    category: str | None = None
     version: int
     corrections: int = 0
 
@@ -163,6 +174,7 @@ def details_of(item: SubjectIn) -> Details:
                 citizen_id=item.citizen_id,
                 birth_year=item.birth_year,
                 occupation=_opt(item.occupation),
+                category=item.category,
             )
     raise _MissingDetail("kind")
 

@@ -64,6 +64,9 @@ class CitizenDetails(msgspec.Struct, frozen=True, tag="citizen", forbid_unknown_
     citizen_id: str | None = None  # số CCCD (12 chữ số), personal data
     birth_year: Annotated[int, msgspec.Meta(ge=1900, le=2100)] | None = None
     occupation: str | None = None
+    #: For the targets of Công dân học tập: a worker (người lao động, in a learning household,
+    #: clan or community) or a cadre (cán bộ, công chức, viên chức in a learning unit).
+    category: Literal["worker", "cadre"] | None = None
 
 
 Details = HouseholdDetails | ClanDetails | CommunityDetails | UnitDetails | CitizenDetails

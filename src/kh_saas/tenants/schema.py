@@ -10,6 +10,7 @@ from __future__ import annotations
 from kh_saas.integrators.webhooks.migrations import WEBHOOK_MIGRATIONS
 from kh_saas.storage.eventstore import EVENTS_TABLE
 from kh_saas.storage.migrations import Migration
+from kh_saas.targets.migrations import PLAN_MIGRATIONS
 from kh_saas.transparency.migrations import LOG_MIGRATIONS
 
 TENANT_MIGRATIONS = (
@@ -139,4 +140,6 @@ TENANT_MIGRATIONS = (
     *LOG_MIGRATIONS,
     # Webhooks (versions 45–49): kh_saas/integrators/webhooks/migrations.py.
     *WEBHOOK_MIGRATIONS,
+    # Plans and targets (versions 50–54): kh_saas/targets/migrations.py.
+    *PLAN_MIGRATIONS,
 )

@@ -1,0 +1,1 @@
+"""Targets (chỉ tiêu): plans and statistics as read, attainment per commune, its chart."""
