@@ -22,6 +22,7 @@ from kh_saas.api.awards import (
     AwardProposalController,
 )
 from kh_saas.api.bonus_tables import BonusTableController
+from kh_saas.api.certificates import CertificateController
 from kh_saas.api.configuration import ConfigurationController
 from kh_saas.api.context import RequestContextMiddleware
 from kh_saas.api.decisions import (
@@ -49,6 +50,7 @@ from kh_saas.api.subject_imports import SubjectImportController
 from kh_saas.api.subjects import SubjectController
 from kh_saas.api.tenant_routes import TenantProfileController
 from kh_saas.api.trail import TrailController
+from kh_saas.api.verify import verify
 from kh_saas.service import Service
 from kh_saas.settings import Settings
 
@@ -122,6 +124,8 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         TrailController,
         BonusTableController,
         AuditLogController,
+        CertificateController,
+        verify,
     ]
     return Litestar(
         route_handlers=route_handlers,
