@@ -234,8 +234,10 @@ def award_certificate(
     if role is None:  # an agency head: Giám đốc, Hiệu trưởng … of the issuing agency
         role = head_of(signer_position)
     lead, achievement = "Đã có thành tích", citation
-    if citation.casefold().startswith(lead.casefold()):
-        lead, achievement = "", citation
+    if citation.casefold().startswith(lead.casefold()):  # the citation says it already
+        lead = ""
+    elif citation.casefold().startswith("thành tích"):
+        lead = "Đã có"
     return Certificate(
         heading="BẰNG KHEN" if form in _BANG_KHEN else "GIẤY KHEN",
         authority=authority(role, issuer_name).upper(),

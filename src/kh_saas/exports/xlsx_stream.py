@@ -26,7 +26,8 @@ from xml.sax.saxutils import escape, quoteattr
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ROWS = 1_048_576  # Excel's rows per sheet, the header included
 MAX_SHEET_BYTES = 1_800_000_000  # under zipfile's 2 GiB limit for an entry without Zip64
-FLUSH_BYTES = 256 * 1024
+FLUSH_BYTES = 256 * 1024  # compressed bytes sent at a time
+BUFFER_CHARS = 256 * 1024  # characters of XML deflated at a time
 _EPOCH = date(1899, 12, 30)  # Excel's day 0 (with the 1900 leap-year bug folded in)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML 1.0
 _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -138,6 +139,74 @@ def any_cell(ref: str, value: Any) -> str:
     return text_cell(ref, value)
 
 
+_EPOCH_ORDINAL = _EPOCH.toordinal()
+
+#: One column's code in a generated row writer: ``{v}`` its value, ``{ref}`` the cell's
+#: reference as an f-string fragment. Text takes the fast path (no escaping) when it can.
+_CODE = {
+    "text": (
+        "if {v} is not None and {v} != '':\n"
+        "    s = {v} if isinstance({v}, str) else _as_text({v})\n"
+        "    if _special(s) is None and s[0] not in _edge and s[-1] not in _edge:\n"
+        "        out.append(f'<c r=\"{ref}\" t=\"inlineStr\"><is><t>{{s}}</t></is></c>')\n"
+        "    else:\n"
+        "        out.append(f'<c r=\"{ref}\" t=\"inlineStr\">{{_text(s)}}</c>')\n"
+    ),
+    "id": (
+        "if {v} is not None:\n"
+        "    out.append(f'<c r=\"{ref}\" t=\"inlineStr\"><is><t>{{{v}}}</t></is></c>')\n"
+    ),
+    "number": "if {v} is not None:\n    out.append(f'<c r=\"{ref}\"><v>{{{v}}}</v></c>')\n",
+    "bool": (
+        "if {v} is not None:\n"
+        "    out.append(f'<c r=\"{ref}\" t=\"b\"><v>{{1 if {v} else 0}}</v></c>')\n"
+    ),
+    "date": (
+        "if {v} is not None:\n"
+        "    out.append(f'<c r=\"{ref}\" s=\"1\"><v>{{{v}.toordinal() - _epoch}}</v></c>')\n"
+    ),
+    "datetime": "if {v} is not None:\n    out.append(datetime_cell(f'{ref}', {v}))\n",
+    "any": "if {v} is not None:\n    out.append(any_cell(f'{ref}', {v}))\n",
+}
+
+
+def _as_text(value: Any) -> str:
+    text = value.value if isinstance(value, Enum) else value
+    return text if isinstance(text, str) else str(text)
+
+
+def row_writer(kinds: Sequence[str]) -> Callable[[Sequence[Any], str], str]:
+    """A function formatting one row (its values, its number as text) as a ``<row>``.
+
+    Generated once per table (as :mod:`dataclasses` generates ``__init__``): a million rows
+    of 17 columns cost one call each instead of 17, the export's largest saving."""
+    names = [f"v{i}" for i in range(len(kinds))]
+    body = "".join(
+        _CODE[kind].format(v=v, ref=column_letters(i + 1) + "{n}")
+        for i, (kind, v) in enumerate(zip(kinds, names, strict=True))
+    )
+    source = (
+        "def row(values, n):\n"
+        f"    {', '.join(names)}, = values\n"
+        "    out = [f'<row r=\"{n}\">']\n"
+        + "".join(f"    {line}\n" for line in body.splitlines())
+        + "    out.append('</row>')\n"
+        "    return ''.join(out)\n"
+    )
+    scope: dict[str, Any] = {
+        "_special": _SPECIAL.search,
+        "_edge": _EDGE_SPACE,
+        "_text": _text,
+        "_as_text": _as_text,
+        "_epoch": _EPOCH_ORDINAL,
+        "datetime_cell": datetime_cell,
+        "any_cell": any_cell,
+    }
+    exec(compile(source, "<xlsx row writer>", "exec"), scope)  # noqa: S102 - our own code
+    writer: Callable[[Sequence[Any], str], str] = scope["row"]
+    return writer
+
+
 Cell = Callable[[str, Any], str]
 CELLS: dict[str, Cell] = {
     "text": text_cell,
@@ -165,9 +234,10 @@ class XlsxStream:
         at each value's type — slower)."""
         self.sheet_name = _sheet_name(sheet_name)
         self.header = list(header)
-        self._cells = [CELLS[k] for k in kinds] or [any_cell] * len(self.header)
-        if len(self._cells) != len(self.header):
-            raise ValueError("one kind per column")
+        kinds = list(kinds) or ["any"] * len(self.header)
+        if len(kinds) != len(self.header) or not set(kinds) <= set(CELLS):
+            raise ValueError("one known kind per column")
+        self._format = row_writer(kinds)
         self.widths = list(widths) or [_width(h) for h in self.header]
         self._columns = [column_letters(i + 1) for i in range(len(self.header))]
         self._sink = _Sink()
@@ -181,6 +251,8 @@ class XlsxStream:
         self._entry: IO[bytes] | None = None
         self._row = 0
         self._bytes = 0
+        self._buffer: list[str] = []  # rows not yet deflated: zipfile's write costs per call
+        self._buffered = 0
 
     def rows(self, rows: Iterable[Sequence[Any]]) -> Iterator[bytes]:
         """The workbook's bytes, in pieces of about 256 KB, as ``rows`` are consumed."""
@@ -195,15 +267,11 @@ class XlsxStream:
         """Append one row (values in header order)."""
         if self._entry is None:
             self._open_sheet()
-        if self._row >= MAX_ROWS or self._bytes >= MAX_SHEET_BYTES:
+        if self._row >= MAX_ROWS or self._bytes + 3 * self._buffered >= MAX_SHEET_BYTES:
             self._close_sheet()
             self._open_sheet()
         self._row += 1
-        n = str(self._row)
-        cells = "".join(
-            [cell(col + n, v) for cell, col, v in zip(self._cells, self._columns, values)]  # noqa: B905 - hot loop
-        )
-        self._write(f'<row r="{n}">{cells}</row>')
+        self._write(self._format(values, str(self._row)))
 
     def take(self) -> bytes:
         """The bytes written since the last take (for callers that drive :meth:`add`)."""
@@ -256,12 +324,21 @@ class XlsxStream:
         if self._entry is None:
             return
         self._write("</sheetData></worksheet>")
+        self._flush()
         self._entry.close()
         self._entry = None
 
     def _write(self, text: str) -> None:
+        self._buffer.append(text)
+        self._buffered += len(text)
+        if self._buffered >= BUFFER_CHARS:
+            self._flush()
+
+    def _flush(self) -> None:
         assert self._entry is not None
-        data = text.encode()
+        data = "".join(self._buffer).encode()
+        self._buffer.clear()
+        self._buffered = 0
         self._bytes += len(data)
         self._entry.write(data)
 
