@@ -13,6 +13,7 @@ import pypdfium2
 import pytest
 import zxingcpp
 
+from kh_saas.api import certificates as certificates_api
 from kh_saas.settings import Settings
 from tests.conftest import ADMIN_KEY
 from tests.province import COMMUNE, SIGNER, Province, open_province
@@ -221,3 +222,21 @@ async def test_certificates_refuse_what_is_not_theirs(client: httpx.AsyncClient)
         )
     ).json()
     assert past["status"] == 422 and past["field"] == "min_position"
+
+
+async def test_large_decisions_print_in_parts(
+    qt: Province, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(certificates_api, "PART_SIZE", 2)
+    ids = await households(qt, ["Hộ Một", "Hộ Hai", "Hộ Ba"], None)
+    r = await qt.post("/decisions", qt.household_decision(ids), role="signer")
+    path = f"/decisions/{r.json()['id']}/certificates.pdf"
+    first = await certificates(qt, path, r.headers["KH-Position"])
+    assert (first.headers["KH-Part"], first.headers["KH-Parts"]) == ("1", "2")
+    assert first.headers["Link"] == f'<{qt.url(path)}?part=2>; rel="next"'
+    assert ["Hộ Một" in t for t in pages_text(first.content)] == [True, False]
+    second = await qt.client.get(qt.url(path), params={"part": 2}, headers=qt.keys["auditor"])
+    assert second.status_code == 200 and "Link" not in second.headers
+    assert len(pages_text(second.content)) == 1 and "Hộ Ba" in pages_text(second.content)[0]
+    beyond = await qt.client.get(qt.url(path), params={"part": 3}, headers=qt.keys["auditor"])
+    assert beyond.status_code == 422 and beyond.json()["field"] == "part"

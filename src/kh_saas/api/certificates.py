@@ -7,14 +7,16 @@ The PDF is drawn in a worker thread into a temporary file and streamed from ther
 
 from __future__ import annotations
 
+import math
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import IO, Any
+from dataclasses import replace
+from typing import IO, Annotated, Any
 from uuid import UUID
 
 import anyio
 from litestar import Controller, Request, get
-from litestar.params import FromPath
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Stream
 
 from kh_saas.api.auth import current_tenant, roles
@@ -46,7 +48,9 @@ _DESCRIPTION = (
     "and village or commune, the title or achievement, the decision's number and date, the "
     "issuing office, the signer's position and name — and a QR code of the public page "
     "`/verify/{slug}/{id}` that says whether it is genuine and in force. Recipients whose "
-    "title was since revoked (award annulled) get no page; `KH-Withheld` counts them."
+    "title was since revoked (award annulled) get no page; `KH-Withheld` counts them. A "
+    "decision of more than 10,000 recipients prints in parts of 10,000 (`part`, default 1; "
+    "`KH-Parts` says how many, `Link: rel=next` where the next is)."
 )
 
 PROBLEM_TYPES.update(
@@ -58,6 +62,16 @@ PROBLEM_TYPES.update(
         ),
     }
 )
+
+#: Pages per PDF: reportlab holds a document's pages until it is saved (~15 KB each), so a
+#: 50,000-recipient decision prints in five parts of at most ~150 MB of drawing each.
+PART_SIZE = 10_000
+Part = Annotated[
+    int,
+    QueryParameter(
+        ge=1, le=100, description="Which 10,000 recipients (1: the first)", required=False
+    ),
+]
 
 Pages = Callable[[Printable, dict[tuple[str, str], str]], Iterator[Certificate]]
 
@@ -80,6 +94,7 @@ class CertificateController(Controller):
         slug: FromPath[str],
         decision_id: FromPath[UUID],
         min_position: MinPosition = None,
+        part: Part = 1,
     ) -> Stream:
         position = await read_position(request, "registers", min_position)
         tenant = current_tenant(request)
@@ -97,6 +112,7 @@ class CertificateController(Controller):
             lambda p, v: recognition_pages(p, v, base=base, slug=slug),
             title=f"Giấy công nhận — Quyết định số {printable.decision['number']}",
             position=position,
+            part=part,
         )
 
     @get(
@@ -113,6 +129,7 @@ class CertificateController(Controller):
         slug: FromPath[str],
         decision_id: FromPath[UUID],
         min_position: MinPosition = None,
+        part: Part = 1,
     ) -> Stream:
         position = await read_position(request, "registers", min_position)
         tenant = current_tenant(request)
@@ -131,6 +148,7 @@ class CertificateController(Controller):
             lambda p, v: award_pages(p, v, base=base, slug=slug),
             title=f"{form} — Quyết định số {printable.decision['number']}",
             position=position,
+            part=part,
         )
 
 
@@ -159,6 +177,7 @@ async def _pdf(
     *,
     title: str,
     position: int,
+    part: int,
 ) -> Stream:
     if not printable.recipients:
         raise ProblemError(
@@ -167,6 +186,14 @@ async def _pdf(
             f"Every recipient's recognition or award was revoked or annulled "
             f"({printable.withheld}); no certificate is in force.",
         )
+    parts = math.ceil(len(printable.recipients) / PART_SIZE)
+    if not 1 <= part <= parts:
+        raise ProblemError(
+            422, "validation_failed", f"part is 1 to {parts} for this decision", field="part"
+        )
+    printable = replace(
+        printable, recipients=printable.recipients[(part - 1) * PART_SIZE : part * PART_SIZE]
+    )
     app = service_of(request).app_for(current_tenant(request))
     keys = village_keys(printable.recipients)
     signed_on = printable.decision["signed_on"]
@@ -196,6 +223,13 @@ async def _pdf(
             "KH-Position": str(position),
             "KH-Certificates": str(len(printable.recipients)),
             "KH-Withheld": str(printable.withheld),
+            "KH-Part": str(part),
+            "KH-Parts": str(parts),
+            **(
+                {"Link": f'<{request.url.path}?part={part + 1}>; rel="next"'}
+                if part < parts
+                else {}
+            ),
         },
     )
 

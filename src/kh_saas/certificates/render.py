@@ -170,20 +170,26 @@ def _qr(c: Canvas, url: str, x: float, y: float, *, size: float, mask: int | Non
     differ only in their ids, so the mask chosen for the first page serves every page."""
     code = segno.make(url, error="m", micro=False, mask=mask)
     rows = code.matrix  # without the quiet zone; 0x1 is a dark module
-    cell = size / len(rows)
+    n = len(rows)
+    # In module units (one module = 1 × 1): "3 5 2 1 re" instead of four long decimals,
+    # a quarter of the page's bytes, which reportlab holds until the document is saved.
+    c.saveState()
+    c.translate(x, y)
+    c.scale(size / n, size / n)
     path = c.beginPath()
     for r, row in enumerate(rows):
-        top = y + size - (r + 1) * cell
+        bottom = n - r - 1
         start = -1
         for col, value in enumerate(row):
             dark = value & 1
             if dark and start < 0:
                 start = col
             elif not dark and start >= 0:
-                path.rect(x + start * cell, top, (col - start) * cell, cell)
+                path.rect(start, bottom, col - start, 1)
                 start = -1
         if start >= 0:
-            path.rect(x + start * cell, top, (len(row) - start) * cell, cell)
+            path.rect(start, bottom, n - start, 1)
     c.setFillColor(INK)
     c.drawPath(path, stroke=0, fill=1)
+    c.restoreState()
     return int(code.mask)
