@@ -23,6 +23,7 @@ class Server:
     data_dir: Path
     admin_key: str
     db_url: str
+    pid: int = 0  # the server process (to sample its memory)
 
 
 def free_port() -> int:
@@ -68,7 +69,7 @@ def running_server(env: dict[str, str] | None = None) -> Iterator[Server]:
                 pass
             time.sleep(0.1)
         key = (data_dir / "admin.key").read_text().strip()
-        yield Server(url=url, data_dir=data_dir, admin_key=key, db_url=db_url)
+        yield Server(url=url, data_dir=data_dir, admin_key=key, db_url=db_url, pid=proc.pid)
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(30)

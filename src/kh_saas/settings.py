@@ -62,6 +62,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     #: Where the service is reached, without scheme: names each province's log (its origin
     #: ``<public_host>/v1/t/<slug>/audit``, fixed when the log's first key is made).
     public_host: Annotated[str, msgspec.Meta(pattern=r"^[^\s+/][^\s+]*$")] = "kh-saas.local"
+    #: Base of the public links printed on certificates (QR codes of ``/verify/…``), with
+    #: scheme and no trailing slash; unset, ``https://<public_host>``.
+    public_url: (
+        Annotated[str, msgspec.Meta(pattern=r"^https?://[^\s/]+(/[^\s]*[^\s/])?$")] | None
+    ) = None
+    #: Public verification pages answered per client address within
+    #: ``verify_rate_window`` seconds; more answer 429 with ``Retry-After``. 0 turns it off.
+    verify_rate_limit: Annotated[int, msgspec.Meta(ge=0)] = 30
+    verify_rate_window: Annotated[float, msgspec.Meta(gt=0, le=86400)] = 60.0
     #: Grow the transparency logs in this process (turn off in API-only processes once a
     #: worker does it); they also wake on each write, this is the polling backstop (s).
     audit_log: bool = True
@@ -80,6 +89,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     @property
     def embedded(self) -> bool:
         return self.database_url is None
+
+    @property
+    def public_base(self) -> str:
+        """Where people reach the service: ``public_url``, or https on ``public_host``."""
+        return self.public_url or f"https://{self.public_host}"
 
     def cluster_urls(self, default_url: str) -> dict[str, str]:
         """Every cluster by name; ``default`` holds the platform catalog."""

@@ -22,6 +22,7 @@ from kh_saas.api.awards import (
     AwardProposalController,
 )
 from kh_saas.api.bonus_tables import BonusTableController
+from kh_saas.api.certificates import CertificateController
 from kh_saas.api.configuration import ConfigurationController
 from kh_saas.api.context import RequestContextMiddleware
 from kh_saas.api.decisions import (
@@ -54,6 +55,7 @@ from kh_saas.api.subjects import SubjectController
 from kh_saas.api.targets import TargetController
 from kh_saas.api.tenant_routes import TenantProfileController
 from kh_saas.api.trail import TrailController
+from kh_saas.api.verify import verify
 from kh_saas.integrators.hub import EventHub
 from kh_saas.integrators.webhooks.routes import WebhookController
 from kh_saas.service import Service
@@ -140,6 +142,8 @@ def create_app(settings: Settings | None = None, service: Service | None = None)
         PlanController,
         StatisticsController,
         TargetController,
+        CertificateController,
+        verify,
     ]
     return Litestar(
         route_handlers=route_handlers,

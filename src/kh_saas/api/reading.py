@@ -6,7 +6,8 @@ shift a page; the cursor is opaque. ``as_of`` reads the row versions current at 
 of recording; ``min_position`` waits (up to :data:`WAIT_SECONDS`) until the projections read
 have applied the log that far. Every answer says with ``KH-Position`` how far they had.
 ``format=csv`` streams every matching row from the cursor on (UTF-8 with a BOM, so Excel
-reads Vietnamese) without holding them in memory.
+reads Vietnamese) without holding them in memory; ``format=xlsx`` streams the same rows as a
+workbook (:mod:`kh_saas.exports`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from litestar.response import Stream
 from kh_saas.api.auth import current_tenant
 from kh_saas.api.problems import ProblemError
 from kh_saas.api.tenant_common import service_of
+from kh_saas.exports.stream import xlsx_records
+from kh_saas.exports.xlsx_stream import MEDIA_TYPE as XLSX_MEDIA_TYPE
 from kh_saas.projections.store import EventLog, physical
 from kh_saas.projections.worker import positions
 from kh_saas.storage.migrations import quote_ident
@@ -52,8 +55,11 @@ Cursor = Annotated[
     ),
 ]
 Format = Annotated[
-    Literal["json", "csv"],
-    QueryParameter(description="`csv` streams every matching row as CSV.", required=False),
+    Literal["json", "csv", "xlsx"],
+    QueryParameter(
+        description="`csv` streams every matching row as CSV; `xlsx` as an Excel workbook.",
+        required=False,
+    ),
 ]
 AsOf = Annotated[
     datetime | None,
@@ -244,11 +250,13 @@ async def answer(
     source = f"{table(tenant, listing.table)} r"
     select = ", ".join(listing.columns)
     pool = pool_of(request)
-    if options.format == "csv":
+    if options.format in ("csv", "xlsx"):
         keyed = Where(list(where.clauses), list(where.values)).add(
             f"r.{listing.order} > {{}}", options.after
         )
         sql = f"SELECT {select} FROM {source} WHERE {keyed.sql} ORDER BY r.{listing.order}"
+        if options.format == "xlsx":
+            return xlsx_response(pool, sql, keyed.values, listing, csv_name, headers=headers)
         return Stream(
             _csv_rows(pool, sql, keyed.values, listing),
             media_type=CSV_MEDIA_TYPE,
@@ -276,6 +284,23 @@ async def answer(
             total_exact=exact,
         ),
         headers=headers,
+    )
+
+
+def xlsx_response(
+    pool: asyncpg.Pool,
+    sql: str,
+    values: list[Any],
+    listing: Listing,
+    name: str,
+    *,
+    headers: dict[str, str],
+) -> Stream:
+    """The rows as an Excel workbook, streamed as it is written (:mod:`kh_saas.exports`)."""
+    return Stream(
+        xlsx_records(pool, sql, values, item=listing.item, item_type=listing.item_type, sheet=name),
+        media_type=XLSX_MEDIA_TYPE,
+        headers={**headers, "Content-Disposition": f'attachment; filename="{name}.xlsx"'},
     )
 
 
@@ -325,4 +350,3 @@ async def _csv_rows(
                 buffer.seek(0)
                 buffer.truncate()
     yield buffer.getvalue().encode()
-

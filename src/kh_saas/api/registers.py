@@ -16,6 +16,7 @@ from litestar import Controller, Request, Response, get
 from litestar.params import FromPath, FromQuery
 
 from kh_saas.api.auth import current_tenant, roles
+from kh_saas.api.exports import TableFormat, table_download
 from kh_saas.api.problems import ProblemError, problem_responses
 from kh_saas.api.reading import AsOf, MinPosition, Where, pool_of, read_position, table
 from kh_saas.api.tenant_common import YearQuery
@@ -158,6 +159,7 @@ class AwardRegisterController(Controller):
         occasion: FromQuery[Occasion | None] = None,
         as_of: AsOf = None,
         min_position: MinPosition = None,
+        format: TableFormat = "json",
     ) -> Response[AwardRegister]:
         tenant = current_tenant(request)
         position = await read_position(request, "registers", min_position)
@@ -187,4 +189,9 @@ class AwardRegisterController(Controller):
             total_bonus_vnd=sum(i.bonus_vnd for i in items),
             items=items,
         )
-        return Response(register, headers={"KH-Position": str(position)})
+        headers = {"KH-Position": str(position)}
+        if format != "json":  # the rows (one per form and recipient kind) as a download
+            return table_download(  # type: ignore[return-value]
+                items, AwardCount, name="award-register", format=format, headers=headers
+            )
+        return Response(register, headers=headers)
