@@ -146,7 +146,7 @@ def _lines(text: str, font: str, size: float, width: float) -> list[str]:
     return out
 
 
-class _Header(Flowable):  # type: ignore[misc]
+class _Header(Flowable):
     """The two header columns with their rules, drawn as Appendix I places them."""
 
     def __init__(self, superior: str | None, issuer: str, number: str, dated: str) -> None:
@@ -200,7 +200,7 @@ class _Header(Flowable):  # type: ignore[misc]
         c.drawCentredString(rx, y, self.dated)
 
 
-class _Rule(Flowable):  # type: ignore[misc]
+class _Rule(Flowable):
     """A short centred rule under the trích yếu."""
 
     def __init__(self, length: float) -> None:
