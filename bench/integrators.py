@@ -28,6 +28,7 @@ import msgspec
 
 from bench.read_side import COMMUNE, SCHEMA, copy_events, line, pct, raw_read_rate
 from bench.server import Server, running_server
+from kh_saas.integrators.feed import read_page
 from kh_saas.projections.worker import channel_of
 
 GRANTED = "kh_saas.domain.recognitions:Recognition.Granted"
@@ -75,6 +76,7 @@ async def bench_feed(events: int) -> None:
         await notify.close()
         await wait_public(server.db_url, events)
         raw = await raw_read_rate(server.db_url)
+        sql = await page_read_rate(server.db_url)
         n, after = 0, 0
         async with httpx.AsyncClient(base_url=server.url, headers=key, timeout=60) as http:
             await http.get("/v1/t/bench/events", params={"limit": 1000})  # warm
@@ -90,8 +92,24 @@ async def bench_feed(events: int) -> None:
         print(f"feed read by one client: {n:,} public events of {copied:,} in the log "
               "(limit=1000 pages over HTTP, decoded)")  # fmt: skip
         line("raw asyncpg read of the log (10,000 a fetch)", raw, "(limit)", True, " ev/s")
+        line("the feed's own SQL, asyncpg (1,000 a fetch)", sql, "(limit)", True, " ev/s")
         rate = n / seconds
         line("GET /v1/t/{slug}/events, one client", rate, "≥ 50,000", rate >= 50_000, " ev/s")
+
+
+async def page_read_rate(db_url: str) -> float:
+    """The feed's statement alone: PostgreSQL rendering each jsonb event as text."""
+    conn = await asyncpg.connect(db_url)
+    try:
+        started = time.perf_counter()
+        n, after = 0, 0
+        while True:
+            page = await read_page(conn, SCHEMA, after, 1000)
+            if not page.rows:
+                return n / (time.perf_counter() - started)
+            n, after = n + len(page.rows), page.next_after
+    finally:
+        await conn.close()
 
 
 class Sse:
