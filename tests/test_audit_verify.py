@@ -141,17 +141,24 @@ async def test_replay_equals_the_registers_now_and_by_hand_at_a_past_time(
     )  # fmt: skip
     taken_back = await qt.post("/revocations", revocation(revoked.json()["id"]), role="signer")
     assert taken_back.status_code == 201, taken_back.text
+    await asyncio.sleep(0.01)
+    after_revocation = datetime.now(UTC)  # 4 in force
     person = await citizen(qt)
     d = await qt.post("/award-decisions", award_decision([line(new[1], "household"), line(person)]),
                       role="signer")  # fmt: skip
     assert d.status_code == 201, d.text
+    await asyncio.sleep(0.01)
+    after_award = datetime.now(UTC)  # both awards in force, before the annulment
+    await asyncio.sleep(0.01)
     annul = {
         "number": "40/QĐ-UBND", "signed_on": "2026-05-01",
         "issuer": {"signer": "province_chairman", "name": "UBND tỉnh Quảng Trị", "unit_code": "44"},
         "signer": SIGNER, "reason": "false_documents", "explanation": "Hồ sơ giả mạo",
         "award_ids": [d.json()["recipients"][1]["award_id"]],
     }  # fmt: skip
-    assert (await qt.post("/award-annulments", annul, role="signer")).status_code == 201
+    annulled = await qt.post("/award-annulments", annul, role="signer")
+    assert annulled.status_code == 201, annulled.text
+    seen = annulled.headers["KH-Position"]  # read-your-writes for the registers below
     await wait_for_log(service, await tenant_of(service, qt.slug))
 
     later = (datetime.now(UTC) + timedelta(days=1)).isoformat()
@@ -183,6 +190,33 @@ async def test_replay_equals_the_registers_now_and_by_hand_at_a_past_time(
     code, out = await run(["audit", "replay", "--tenant", "quang-tri", "--until",
                            before_all.isoformat()], capsys)  # fmt: skip
     assert json.loads(out)["recognitions"] == []
+
+    # Replay (raw events) equals the read side (projections) now and as_of past moments.
+    for moment, held, granted in ((after_decision, 5, 0), (after_revocation, 4, 0),
+                                  (after_award, 4, 2), (None, 4, 1)):  # fmt: skip
+        until = later if moment is None else moment.isoformat()
+        code, out = await run(["audit", "replay", "--tenant", "quang-tri", "--until", until],
+                              capsys)  # fmt: skip
+        assert code == 0, out
+        replay = json.loads(out)
+        as_of = {"min_position": seen, **({} if moment is None else {"as_of": moment.isoformat()})}
+        registry = await qt.client.get(qt.url("/registry"), headers=qt.keys["auditor"],
+                                       params={"limit": 1000, **as_of})  # fmt: skip
+        assert registry.status_code == 200, registry.text
+        in_force = {i["recognition_id"] for i in registry.json()["items"]
+                    if i["status"] != "revoked"}  # fmt: skip
+        assert {r["recognition_id"] for r in replay["recognitions"]} == in_force
+        assert len(in_force) == held
+        listed = await qt.client.get(
+            qt.url("/awards"),
+            headers=qt.keys["auditor"],
+            params={"limit": 1000, "status": "active", **as_of},
+        )
+        assert listed.status_code == 200, listed.text
+        assert {a["award_id"] for a in replay["awards"]} == {
+            i["id"] for i in listed.json()["items"]
+        }  # fmt: skip
+        assert len(replay["awards"]) == granted
 
     export = await save(qt, "/audit/export", tmp_path / "qt.ndjson")
     code, out = await run(["audit", "replay", "--export", str(export), "--until", later], capsys)

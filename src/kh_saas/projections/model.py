@@ -118,6 +118,10 @@ class Table:
     #: Applied to each row as it is written, with the tenant schema: for values only the
     #: tenant gives (the public contract's ``source``), which a pure handler cannot know.
     finish: Callable[[str, dict[str, Any]], Mapping[str, Any]] | None = None
+    #: Column groups whose values go together (a title is given in some years only):
+    #: extended statistics, so the planner does not multiply their selectivities and walk a
+    #: whole index for a combination that has no rows (270 ms instead of 0.1 ms).
+    statistics: Sequence[str] = ()
 
     @property
     def column_names(self) -> list[str]:

@@ -15,7 +15,7 @@ runner reads "after *n*", never "*n* + 1".
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import asyncpg
@@ -27,6 +27,9 @@ from kh_saas.storage.migrations import quote_ident
 
 #: Events per transaction when behind; live batches are as small as what arrived.
 BATCH = 10_000
+#: Rows a table may gain before its planner statistics are refreshed, at the least; beyond,
+#: as many as it held at the last refresh (so a catch-up of N rows analyses ~log2 N times).
+ANALYZE_AFTER = 1_000
 
 
 class ProjectionRunner:
@@ -39,6 +42,9 @@ class ProjectionRunner:
         self.log = EventLog(schema)
         self.tables = ReadTables(schema, projection)
         self._topics = sorted(projection.topics)
+        #: Per table: rows at its last ANALYZE here, and rows written since.
+        self._analyzed: dict[str, int] = {}
+        self._grown: dict[str, int] = {}
 
     async def _lock(self, conn: asyncpg.Connection, *, wait: bool) -> bool:
         fn = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
@@ -80,7 +86,22 @@ class ProjectionRunner:
                 # Delivered at commit, never before: a listener that wakes sees the rows.
                 channel = self.projection.notify(self.schema)
                 await conn.execute("SELECT pg_notify($1, $2)", channel, str(done.last))
-            return done.consumed
+        await self._analyze_grown(conn, done.written)
+        return done.consumed
+
+    async def _analyze_grown(self, conn: asyncpg.Connection, written: dict[str, int]) -> None:
+        """Refresh the planner's statistics of tables a catch-up filled. Autovacuum would,
+        but only after its nap and thresholds: meanwhile a table filled from empty is planned
+        as empty (a search took 18 ms instead of 1 ms on 5,000 rows)."""
+        for name, rows in written.items():
+            grown = self._grown.get(name, 0) + rows
+            before = self._analyzed.get(name, 0)
+            if grown < max(ANALYZE_AFTER, before):
+                self._grown[name] = grown
+                continue
+            table = next(t for t in self.projection.tables if t.name == name)
+            await conn.execute(f"ANALYZE {quote_ident(self.schema)}.{physical(table)}")
+            self._analyzed[name], self._grown[name] = before + grown, 0
 
     async def position(self, conn: asyncpg.Connection) -> int:
         row = await self.tracking.read(conn)
@@ -92,8 +113,8 @@ class Applied:
     consumed: int
     last: int
     recorded_at: datetime | None
-    #: Rows the batch wrote (versions and appends).
-    written: int = 0
+    #: Rows written per table name.
+    written: dict[str, int] = field(default_factory=dict)
 
 
 async def apply_batch(
@@ -114,8 +135,8 @@ async def apply_batch(
         batch = Batch(projection)
         writes = batch.settle(await tables.current(conn, batch.plan(events)))
         await tables.write(conn, writes)
-        recorded_at = events[-1].recorded_at if events else None
-        return Applied(consumed, last, recorded_at, writes.row_count)
+        written = {name: len(rows) for name, rows in writes.rows.items() if rows}
+        return Applied(consumed, last, events[-1].recorded_at if events else None, written)
     finally:
         if collecting:
             gc.enable()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import asyncpg
 import msgspec
@@ -51,6 +51,13 @@ def secondary_indexes(schema: str, table: Table, suffix: str = "") -> list[str]:
             f"CREATE INDEX ON {name} ({cols})" + (f" WHERE {where}" if where else "")
         )
     statements += [f"CREATE INDEX ON {name} USING gin ({g})" for g in table.gin]
+    for columns in table.statistics:  # named (PostgreSQL 15 needs it), unique per copy
+        label = "_".join(c.strip() for c in columns.split(","))
+        stats = quote_ident(f"{physical(table, suffix)}_{label}_{uuid4().hex[:8]}")
+        statements.append(
+            f"CREATE STATISTICS {quote_ident(schema)}.{stats} (mcv, dependencies)"
+            f" ON {columns} FROM {name}"
+        )
     return statements
 
 

@@ -18,7 +18,8 @@ COPIES_SUBJECT = ("recognitions", "nominations", "awards")
 
 REGISTERS = Projection(
     name="registers",
-    version=1,
+    # 2: extended statistics on the registry's (title, year).
+    version=2,
     tables=(
         subjects.SUBJECTS,
         titles.RECOGNITIONS,

@@ -64,6 +64,7 @@ RECOGNITIONS = Table(
         "seq, sys_from",
     ),
     gin=("to_tsvector('simple', search)",),
+    statistics=("title, year",),
 )
 
 DECISIONS = Table(
