@@ -168,3 +168,29 @@ async def test_the_hub_shares_a_topic_and_forgets_it_with_its_last_subscriber(
     finally:
         await hub.close()
     assert hub.listening_connections() == 0
+
+
+async def test_subscribers_arriving_together_share_the_opened_topic(
+    qt: Province, service: Service
+) -> None:
+    """The second waits until the first has read where the topic starts (its floor)."""
+    await decide(qt, 1, "1/QĐ-UBND")
+    tenant = await service.catalog.get("quang-tri")
+    assert tenant is not None
+    hub = EventHub(lambda: service.clusters)
+    deadline = asyncio.get_running_loop().time() + 10
+    while not await hub.read(tenant, 0):
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.05)
+    floors: list[int] = []
+
+    async def subscribe() -> None:
+        async with hub.subscription(tenant) as topic:
+            floors.append(topic.floor)
+            await asyncio.sleep(0.1)
+
+    try:
+        await asyncio.gather(*(subscribe() for _ in range(5)))
+    finally:
+        await hub.close()
+    assert len(set(floors)) == 1 and floors[0] > 0

@@ -99,7 +99,9 @@ def resume_point(after: int, last_event_id: str | None) -> int:
 
 def frame(row: FeedRow) -> bytes:
     # jsonb's text form is one line, so one `data:` line carries the whole event.
-    return f"id: {row.sequence}\nevent: {row.type}\ndata: {row.event}\n\n".encode()
+    return b"".join(
+        (f"id: {row.sequence}\nevent: {row.type}\ndata: ".encode(), row.event, b"\n\n")
+    )
 
 
 async def sse(
@@ -176,7 +178,7 @@ class EventController(Controller):
         body = b"".join(
             (
                 b'{"items":[',
-                ",".join(r.event for r in page.rows).encode(),
+                b",".join(r.event for r in page.rows),
                 b'],"next_after":',
                 str(page.next_after).encode(),
                 b"}",

@@ -2,8 +2,9 @@
 
 Gap-free by construction (see :mod:`kh_saas.projections.public`): rows appear in sequence
 order, batch after committed batch, so "after *n*, in order" never skips one. Events are
-served as PostgreSQL renders them (``event::text``), never decoded and re-encoded: the
-feed's cost is the database's read.
+served as PostgreSQL renders them, as UTF-8 bytes (``convert_to(event::text, 'UTF8')``),
+never decoded into Python text and encoded again (that doubled the feed's cost): the feed's
+cost is the database's read.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from kh_saas.integrators import PUBLIC_EVENTS_TABLE
 from kh_saas.storage.migrations import quote_ident
 
 MAX_LIMIT = 1000
+#: The event as UTF-8 bytes (``bytea``: asyncpg hands them over undecoded).
+EVENT = "convert_to(event::text, 'UTF8')"
 
 
 class FeedRow(NamedTuple):
     sequence: int
     type: str
-    event: str  # the CloudEvent as JSON text
+    event: bytes  # the CloudEvent as UTF-8 JSON
 
 
 class FeedPage(NamedTuple):
@@ -41,7 +44,7 @@ async def read_after(
 ) -> list[FeedRow]:
     """Every type, in order: what the stream's hub fans out."""
     rows = await conn.fetch(
-        f"SELECT sequence, type, event::text FROM {table_of(schema)}"
+        f"SELECT sequence, type, {EVENT} FROM {table_of(schema)}"
         " WHERE sequence > $1 ORDER BY sequence LIMIT $2",
         after,
         limit,
@@ -61,20 +64,33 @@ async def read_page(
     limit: int,
     types: Collection[str] | None = None,
 ) -> FeedPage:
-    """One page of the feed; ``types`` filters (None: all). One snapshot for the rows and
-    the head, so ``next_after`` never passes a row the page did not consider."""
-    async with conn.transaction(isolation="repeatable_read", readonly=True):
-        if types:
-            records = await conn.fetch(
-                f"SELECT sequence, type, event::text FROM {table_of(schema)}"
-                " WHERE sequence > $1 AND type = ANY($3::text[]) ORDER BY sequence LIMIT $2",
-                after,
-                limit,
-                list(types),
-            )
-            rows = [FeedRow(r[0], r[1], r[2]) for r in records]
-        else:
-            rows = await read_after(conn, schema, after, limit)
-        if len(rows) == limit:
-            return FeedPage(rows, rows[-1].sequence)
-        return FeedPage(rows, max(after, await head(conn, schema)))
+    """One page of the feed; ``types`` filters (None: all).
+
+    One statement, so one snapshot for the rows and the head (``next_after`` never passes a
+    row the page did not consider) and one round trip. The head comes as a last row with no
+    type. With a filter, each type is read in order from its own index and the few rows
+    merged (an ``= ANY`` filter would sort every row of common types)."""
+    table = table_of(schema)
+    if types:
+        page = (
+            "SELECT e.sequence, e.type, convert_to(e.event::text, 'UTF8')"
+            f" FROM unnest($3::text[]) AS w(type)"
+            f" CROSS JOIN LATERAL (SELECT sequence, type, event FROM {table} p"
+            f"   WHERE p.type = w.type AND p.sequence > $1 ORDER BY p.sequence LIMIT $2) e"
+            f" ORDER BY e.sequence LIMIT $2"
+        )
+        args: tuple[object, ...] = (after, limit, sorted(types))
+    else:
+        page = (
+            f"SELECT sequence, type, {EVENT} FROM {table}"
+            " WHERE sequence > $1 ORDER BY sequence LIMIT $2"
+        )
+        args = (after, limit)
+    records = await conn.fetch(
+        f"({page}) UNION ALL SELECT max(sequence), NULL, NULL FROM {table}", *args
+    )
+    rows = [FeedRow(r[0], r[1], r[2]) for r in records if r[1] is not None]
+    top = next((r[0] for r in records if r[1] is None), None)
+    if len(rows) == limit:
+        return FeedPage(rows, rows[-1].sequence)
+    return FeedPage(rows, max(after, int(top or 0), rows[-1].sequence if rows else 0))

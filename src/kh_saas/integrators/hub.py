@@ -54,6 +54,8 @@ class Topic:
     #: Replaced (after being set) whenever rows arrive: a subscriber waits on the one it saw.
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
+    #: Set once ``floor`` is known (subscribers arriving meanwhile wait for it).
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
     subscribers: int = 0
     task: asyncio.Task[None] | None = None
 
@@ -163,9 +165,21 @@ class EventHub:
         topic = link.topics.get(channel)
         if topic is None:
             topic = link.topics[channel] = Topic(tenant, channel)
-            await link.add(channel)  # listen first: nothing committed after floor is missed
-            topic.floor = await link.head(tenant.schema_name)
+            try:
+                await link.add(channel)  # listen first: nothing committed after floor is missed
+                topic.floor = await link.head(tenant.schema_name)
+            except BaseException:
+                del link.topics[channel]
+                topic.ready.set()  # those waiting find it gone and open their own
+                raise
             topic.task = asyncio.create_task(self._follow(link, topic), name=f"hub:{channel}")
+            topic.ready.set()
+        else:
+            await topic.ready.wait()
+            if link.topics.get(channel) is not topic:  # its opening failed: try afresh
+                async with self.subscription(tenant) as fresh:
+                    yield fresh
+                return
         topic.subscribers += 1
         try:
             yield topic
