@@ -264,21 +264,28 @@ async def held_counts(
         f"{_visible('r', as_of, 2)} AND NOT r.revoked AND r.signed_on <= $1 AND r.valid_until >= $1"
     )
     counts: dict[tuple[str | None, Denominator], int] = {}
-    rows = await conn.fetch(
-        f"SELECT r.commune_code AS c, r.title AS t, count(DISTINCT r.subject_id) AS n"
-        f" FROM {rec} r WHERE {valid} AND (r.title IN"
-        f" ('learning_household', 'learning_clan', 'learning_unit')"
-        f" OR (r.title = 'learning_community' AND r.tier = 'village')) GROUP BY 1, 2",
-        *values,
-    )
+    # A subject may hold two recognitions in force at once (last year's, valid through this
+    # year, and this year's): count subjects. DISTINCT in a subquery hashes; count(DISTINCT)
+    # sorts every group (twice as slow at a million rows), and the hash needs more than the
+    # default work_mem not to spill (SET LOCAL: this transaction only).
+    async with conn.transaction():
+        await conn.execute("SET LOCAL work_mem = '64MB'")
+        rows = await conn.fetch(
+            f"SELECT c, t, count(*) AS n FROM (SELECT DISTINCT r.commune_code AS c,"
+            f" r.title AS t, r.subject_id FROM {rec} r WHERE {valid} AND (r.title IN"
+            f" ('learning_household', 'learning_clan', 'learning_unit')"
+            f" OR (r.title = 'learning_community' AND r.tier = 'village'))) held"
+            f" GROUP BY 1, 2",
+            *values,
+        )
     for r in rows:
         key = (r["c"], _TITLE_DENOMINATOR[r["t"]])
         counts[key] = counts.get(key, 0) + int(r["n"])
     rows = await conn.fetch(
-        f"SELECT r.commune_code AS c, s.details ->> 'category' AS k,"
-        f" count(DISTINCT r.subject_id) AS n"
+        f"SELECT c, k, count(*) AS n FROM (SELECT DISTINCT r.commune_code AS c,"
+        f" s.details ->> 'category' AS k, r.subject_id"
         f" FROM {rec} r LEFT JOIN {subj} s ON s.id = r.subject_id AND {_visible('s', as_of, 2)}"
-        f" WHERE {valid} AND r.title = 'learning_citizen' GROUP BY 1, 2",
+        f" WHERE {valid} AND r.title = 'learning_citizen') held GROUP BY 1, 2",
         *values,
     )
     for r in rows:
