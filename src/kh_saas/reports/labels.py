@@ -53,6 +53,14 @@ STATUS: dict[str, str] = {
     "nothing_recorded": "Chưa có số liệu",
 }
 
+#: Law 06/2022/QH15 Art. 93.2 a–d.
+REASONS: dict[str, str] = {
+    "fraud": "Gian dối trong kê khai thành tích",
+    "false_documents": "Giả mạo hồ sơ, giấy tờ",
+    "unlawful_review": "Thẩm định, đề nghị trái pháp luật",
+    "standard_not_met": "Không đủ tiêu chuẩn",
+}
+
 REVOCATION_KINDS: dict[str, str] = {
     "revocation": "Thu hồi danh hiệu",
     "annulment": "Hủy bỏ khen thưởng",

@@ -178,10 +178,11 @@ def _awards(ws: Worksheet, report: Report) -> None:
 def _revocations(ws: Worksheet, report: Report) -> None:
     _table(
         ws,
-        ("Loại", "kind", "Số quyết định", "Ngày ký", "Cơ quan ban hành", "Số lượng", "Lý do"),
+        ("Loại", "kind", "Số quyết định", "Ngày ký", "Cơ quan ban hành", "Số lượng", "Lý do",
+         "reason"),
         (
             (labels.REVOCATION_KINDS[r.kind], r.kind, r.number, r.signed_on, r.issuer_name,
-             r.count, r.reason)
+             r.count, labels.label(labels.REASONS, r.reason), r.reason)
             for r in report.revocations
         ),
     )  # fmt: skip
