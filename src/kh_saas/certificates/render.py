@@ -1,16 +1,15 @@
 """Draws certificates as PDF pages (in ấn): one A4 landscape page per recipient.
 
-Text is set in Liberation Serif, shipped in ``fonts/`` (SIL OFL 1.1, full Vietnamese coverage,
-the metrics of Times New Roman that Decree 30/2020 prescribes), embedded as a subset. The QR
-code of the verification URL is drawn as vector rectangles (one per run of dark modules), so
-it prints sharp at any resolution and costs a few hundred bytes per page.
+Text is set in Liberation Serif, shipped in ``kh_saas/fonts`` (SIL OFL 1.1, full Vietnamese
+coverage, the metrics of Times New Roman that Decree 30/2020 prescribes), embedded as a subset.
+The QR code of the verification URL is drawn as vector rectangles (one per run of dark
+modules), so it prints sharp at any resolution and costs a few hundred bytes per page.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cache
-from importlib import resources
 from typing import BinaryIO
 
 import segno
@@ -20,17 +19,12 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from kh_saas.certificates.wording import MOTTO, NATION, Certificate
+from kh_saas.fonts import SERIF, register_serif
 
-REGULAR, BOLD, ITALIC = "KHSerif", "KHSerif-Bold", "KHSerif-Italic"
-_FILES = {
-    REGULAR: "LiberationSerif-Regular.ttf",
-    BOLD: "LiberationSerif-Bold.ttf",
-    ITALIC: "LiberationSerif-Italic.ttf",
-}
+REGULAR, BOLD, ITALIC = SERIF, f"{SERIF}-Bold", f"{SERIF}-Italic"
 
 PAGE = landscape(A4)
 RED = HexColor("#B0171F")
@@ -45,10 +39,7 @@ def register_fonts() -> None:
     """Register the bundled faces with reportlab once per process (nothing is downloaded)."""
     # Binary page streams: ASCII85 would grow them by a quarter and cost a third of the time.
     rl_config.useA85 = 0
-    folder = resources.files("kh_saas.certificates") / "fonts"
-    for name, file in _FILES.items():
-        with resources.as_file(folder / file) as path:
-            pdfmetrics.registerFont(TTFont(name, str(path)))
+    register_serif()
 
 
 def render(certificates: Iterable[Certificate], out: BinaryIO, *, title: str, author: str) -> int:

@@ -9,7 +9,7 @@ signing authority and the signer at the bottom right and nơi nhận at the bott
 numbers centred in the top margin from page 2.
 
 The font is Liberation Serif (SIL OFL 1.1, metric-compatible with the Times New Roman the
-decree names), shipped in ``reports/fonts`` so nothing is fetched at run time.
+decree names), shipped in ``kh_saas/fonts`` so nothing is fetched at run time.
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from __future__ import annotations
 import io
 import re
 from datetime import date
-from functools import cache
-from importlib import resources
 from typing import Any
 
 from reportlab.lib import colors
@@ -28,7 +26,6 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
@@ -43,6 +40,7 @@ from reportlab.platypus import (
 from kh_saas.domain.plans import DENOMINATOR_LABEL, Denominator
 from kh_saas.domain.report_schedule import VIETNAM, Letterhead
 from kh_saas.domain.vocabulary import Title
+from kh_saas.fonts import SERIF, register_serif
 from kh_saas.reference import provinces
 from kh_saas.reports import labels
 from kh_saas.reports.model import CommuneLine, Report
@@ -51,7 +49,7 @@ from kh_saas.targets.attainment import Attainment, TitleAttainment
 PDF_MEDIA_TYPE = "application/pdf"
 QUOC_HIEU = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 TIEU_NGU = "Độc lập - Tự do - Hạnh phúc"
-FONT = "KHSerif"
+FONT = SERIF
 PAGE_W, PAGE_H = A4
 LEFT, RIGHT, TOP, BOTTOM = 30 * mm, 15 * mm, 20 * mm, 20 * mm
 WIDTH = PAGE_W - LEFT - RIGHT
@@ -61,24 +59,9 @@ MOVEMENT = (
 )
 
 
-@cache
 def register_fonts() -> str:
-    """Register the bundled Liberation Serif faces once per process; returns the family."""
-    faces = {
-        FONT: "LiberationSerif-Regular.ttf",
-        f"{FONT}-Bold": "LiberationSerif-Bold.ttf",
-        f"{FONT}-Italic": "LiberationSerif-Italic.ttf",
-        f"{FONT}-BoldItalic": "LiberationSerif-BoldItalic.ttf",
-    }
-    folder = resources.files("kh_saas.reports").joinpath("fonts")
-    for name, filename in faces.items():
-        with resources.as_file(folder.joinpath(filename)) as path:
-            pdfmetrics.registerFont(TTFont(name, str(path)))
-    pdfmetrics.registerFontFamily(
-        FONT, normal=FONT, bold=f"{FONT}-Bold", italic=f"{FONT}-Italic",
-        boldItalic=f"{FONT}-BoldItalic",
-    )  # fmt: skip
-    return FONT
+    """The bundled Liberation Serif family, registered once per process."""
+    return register_serif()
 
 
 def _style(name: str, size: float = 13, **kw: Any) -> ParagraphStyle:
