@@ -99,7 +99,7 @@ class ProjectionRunner:
             if grown < max(ANALYZE_AFTER, before):
                 self._grown[name] = grown
                 continue
-            table = next(t for t in self.projection.tables if t.name == name)
+            table = self.projection.table(name)
             await conn.execute(f"ANALYZE {quote_ident(self.schema)}.{physical(table)}")
             self._analyzed[name], self._grown[name] = before + grown, 0
 
